@@ -1,0 +1,110 @@
+"""Every error chatsync raises on purpose, on two axes: *what* went wrong and *how to react*.
+
+    SyncError
+    ├── PermanentError            retrying cannot help: ack the message and record why
+    │   ├── InvalidEvent          a message that does not decode (names the field path + message id)
+    │   ├── RuleConfigError       a rules file that does not load (names file, rule, field)
+    │   ├── ConfigError           a setting that does not parse (names the variable)
+    │   ├── PlanRefused           a reviewed plan no longer matches the live state
+    │   └── ChatPermissionDenied  400/403 from Chat: the admin must fix something
+    ├── RetryableError            another delivery may succeed; may carry ``delay`` seconds
+    │   ├── ChatRateLimited       429
+    │   ├── ChatUnavailable       5xx, timeouts, connection errors
+    │   └── DirectoryUnavailable  the Directory failed transiently
+    └── ChatApiError              base of every Chat HTTP failure (status + truncated body)
+
+Callers decide with ``isinstance(e, RetryableError)``, never by status code.
+"""
+
+from __future__ import annotations
+
+
+class SyncError(Exception):
+    """Base for everything this package raises on purpose."""
+
+
+class PermanentError(SyncError):
+    """Retrying cannot help: ack the message and record it."""
+
+
+class RetryableError(SyncError):
+    """Worth another delivery. ``delay`` is a hint in seconds (from Retry-After / RetryInfo)."""
+
+    def __init__(self, message: str, *, delay: float | None = None) -> None:
+        super().__init__(message)
+        self.delay = delay
+
+
+class InvalidEvent(PermanentError):
+    """A message that cannot be decoded. The message names the field path and the message id."""
+
+    def __init__(self, path: str, problem: str, *, message_id: str | None = None) -> None:
+        where = f" (message {message_id})" if message_id else ""
+        super().__init__(f"{path}: {problem}{where}")
+        self.path = path
+        self.problem = problem
+        self.message_id = message_id
+
+
+class RuleConfigError(PermanentError):
+    """A rules file that does not validate: ``file: rule 'id': field: problem``."""
+
+    def __init__(self, file: str, problem: str, *, rule: str | None = None, field: str = "") -> None:
+        parts = [file]
+        if rule is not None:
+            parts.append(f"rule '{rule}'")
+        if field:
+            parts.append(field)
+        super().__init__(": ".join([*parts, problem]))
+        self.file = file
+        self.rule = rule
+        self.field = field
+        self.problem = problem
+
+
+class ConfigError(PermanentError):
+    """A setting that does not parse: ``CHATSYNC_X='value' is not ... (expected ...)``."""
+
+
+class PlanRefused(PermanentError):
+    """A saved plan whose premises no longer hold; the message names what moved."""
+
+
+class ChatApiError(SyncError):
+    """A failed Chat or Directory API call: HTTP status, Google status name and a short body."""
+
+    def __init__(self, message: str, *, status: int, reason: str = "", body: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+        self.body = body[:256]
+
+
+class ChatPermissionDenied(ChatApiError, PermanentError):
+    """400 / 403 / 404-on-space: configuration the admin must fix; retrying will not help."""
+
+
+class ChatRateLimited(ChatApiError, RetryableError):
+    """429 RESOURCE_EXHAUSTED."""
+
+    def __init__(self, message: str, *, status: int = 429, reason: str = "", body: str = "",
+                 delay: float | None = None) -> None:
+        ChatApiError.__init__(self, message, status=status, reason=reason, body=body)
+        self.delay = delay
+
+
+class ChatUnavailable(ChatApiError, RetryableError):
+    """5xx, timeouts and connection failures."""
+
+    def __init__(self, message: str, *, status: int = 503, reason: str = "", body: str = "",
+                 delay: float | None = None) -> None:
+        ChatApiError.__init__(self, message, status=status, reason=reason, body=body)
+        self.delay = delay
+
+
+class DirectoryUnavailable(RetryableError):
+    """The Directory could not be read right now."""
+
+
+class PersonNotFound(PermanentError):
+    """The Directory has no such user: nothing to reconcile for them from this event."""

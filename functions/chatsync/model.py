@@ -1,0 +1,183 @@
+"""Frozen domain values shared by the pure core and the edges.
+
+People are keyed by their lower-cased primary email (``Email``) inside the core. The Chat edge
+maps that to ``users/{email}`` (an alias Chat accepts for create, get and delete) and keeps the
+canonical membership name (``spaces/S/members/123``) it learns from the API for patch.
+
+Roles carry chatsync's own names, because the API names are a trap:
+
+    chatsync   Chat UI label   API enum
+    owner      Owner           ROLE_MANAGER
+    manager    Manager         ROLE_ASSISTANT_MANAGER
+    member     Member          ROLE_MEMBER
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import NewType
+
+SpaceName = NewType("SpaceName", str)
+"""``spaces/<id>``: a validated Chat space resource name."""
+
+Email = NewType("Email", str)
+"""A person's lower-cased primary email: the core's key for a person."""
+
+SPACE_NAME = re.compile(r"^spaces/[A-Za-z0-9_-]{1,128}$")
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+
+
+def space_name(value: str) -> SpaceName:
+    """Validate ``spaces/<id>``; raise ``ValueError`` naming the expected form."""
+    if not isinstance(value, str) or not SPACE_NAME.match(value):
+        raise ValueError(f"{value!r} is not a space name (expected 'spaces/<id>')")
+    return SpaceName(value)
+
+
+def email(value: str) -> Email:
+    """Validate and lower-case an email; raise ``ValueError`` naming the expected form."""
+    if not isinstance(value, str) or len(value) > 254 or not EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return Email(value.lower())
+
+
+class Role(Enum):
+    """A role in a named space, ordered: owner > manager > member."""
+
+    MEMBER = "member"
+    MANAGER = "manager"
+    OWNER = "owner"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @property
+    def api(self) -> str:
+        """The Chat API enum value for this role."""
+        return _TO_API[self]
+
+    @property
+    def ui_label(self) -> str:
+        return self.value.capitalize()
+
+    @classmethod
+    def from_api(cls, value: str) -> Role:
+        """``ROLE_MANAGER`` -> OWNER etc. Unknown values raise ``ValueError``."""
+        try:
+            return _FROM_API[value]
+        except KeyError:
+            raise ValueError(f"unknown Chat role {value!r}") from None
+
+    def __lt__(self, other: Role) -> bool:
+        return self.rank < other.rank
+
+    def __le__(self, other: Role) -> bool:
+        return self.rank <= other.rank
+
+    def __gt__(self, other: Role) -> bool:
+        return self.rank > other.rank
+
+    def __ge__(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+_RANK = {Role.MEMBER: 1, Role.MANAGER: 2, Role.OWNER: 3}
+_TO_API = {
+    Role.MEMBER: "ROLE_MEMBER",
+    Role.MANAGER: "ROLE_ASSISTANT_MANAGER",
+    Role.OWNER: "ROLE_MANAGER",
+}
+_FROM_API = {v: k for k, v in _TO_API.items()}
+
+
+class EmploymentStatus(Enum):
+    ACTIVE = "active"
+    LEAVE = "leave"
+    TERMINATED = "terminated"
+    PRE_HIRE = "pre_hire"
+    SUSPENDED = "suspended"  # from the Directory: a suspended account
+
+
+INACTIVE = frozenset({EmploymentStatus.TERMINATED, EmploymentStatus.SUSPENDED, EmploymentStatus.PRE_HIRE})
+"""People in these states hold no role in any managed space."""
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Everything the rules may look at about one person."""
+
+    email: Email
+    employment_status: EmploymentStatus = EmploymentStatus.ACTIVE
+    person_id: str | None = None
+    google_user_id: str | None = None
+    title: str | None = None
+    job_level: str | None = None
+    department: str | None = None
+    division: str | None = None
+    cost_center: str | None = None
+    location: str | None = None
+    org_unit_path: str | None = None
+    is_people_manager: bool = False
+    manager_email: Email | None = None
+    custom: Mapping[str, str] = field(default_factory=dict)
+    groups: frozenset[Email] = frozenset()
+    """Email addresses of every group the person belongs to, nested groups included."""
+
+    @property
+    def active(self) -> bool:
+        return self.employment_status not in INACTIVE
+
+    def attribute(self, name: str) -> str | bool | None:
+        """The value of a selectable attribute by its rules-file name (``custom.x`` for custom)."""
+        if name.startswith("custom."):
+            return self.custom.get(name.removeprefix("custom."))
+        if name == "employment_status":
+            return self.employment_status.value
+        value = getattr(self, name, None)
+        return value  # type: ignore[no-any-return]
+
+
+class SpaceType(Enum):
+    SPACE = "SPACE"
+    GROUP_CHAT = "GROUP_CHAT"
+    DIRECT_MESSAGE = "DIRECT_MESSAGE"
+
+
+class MemberKind(Enum):
+    HUMAN = "HUMAN"
+    BOT = "BOT"
+    GROUP = "GROUP"
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """One current membership as read from Chat."""
+
+    space: SpaceName
+    email: Email | None
+    """Lower-cased email of a human member, when known; None for apps, groups and unresolved ids."""
+    role: Role
+    name: str
+    """Canonical resource name ``spaces/S/members/M`` (patch needs it)."""
+    kind: MemberKind = MemberKind.HUMAN
+    user: str = ""
+    """``users/{id}`` for humans and apps, ``groups/{id}`` for groups."""
+    invited: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The role one person should hold in one space, and why."""
+
+    space: SpaceName
+    email: Email
+    role: Role | None
+    """None: no rule selects them (or they are inactive): they should not be a member."""
+    reasons: tuple[str, ...] = ()
+    """Human-readable reasons, e.g. ``rule 'eng-leads' matched: department == 'Engineering'``."""
+    rule_ids: tuple[str, ...] = ()
+    """Ids of the rules that produced ``role`` (empty when role is None)."""
