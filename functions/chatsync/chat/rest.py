@@ -1,0 +1,245 @@
+"""The Chat adapter over google-api-python-client (static discovery), and the one place HTTP
+outcomes become chatsync errors (``check_response``).
+
+Outcome map:
+    429                         -> ChatRateLimited (retryable; RetryInfo / Retry-After honoured)
+    5xx, timeouts, socket errors -> ChatUnavailable (retryable)
+    409 on create               -> already a member: read it back and carry on
+    404 on delete / get         -> not a member: done / None
+    400, 401, 403, other 404    -> ChatPermissionDenied (permanent, with what the admin must fix)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from chatsync import errors
+from chatsync.chat.port import SpaceInfo
+from chatsync.model import Email, MemberKind, Membership, Role, SpaceName, SpaceType
+
+PAGE_SIZE = 1000
+"""Chat's maximum page size: the fewest list calls per roster."""
+
+_FIXES = {
+    "PERMISSION_DENIED": (
+        "check that the Chat app is a member of the space, that an admin approved the "
+        "chat.app.memberships scope (app auth), or that domain-wide delegation grants "
+        "chat.admin.memberships to the admin subject (admin auth); app auth can change roles "
+        "only in spaces the app created"
+    ),
+    "UNAUTHENTICATED": "the credentials were refused: check the service account and its scopes",
+    "NOT_FOUND": "the space does not exist or the app cannot see it: check the rules file",
+    "FAILED_PRECONDITION": "Chat refused the change as it stands (e.g. the last owner)",
+    "INVALID_ARGUMENT": "Chat rejected the request: check the resource names in the rules file",
+}
+
+
+def check_response(exc: BaseException, *, call: str) -> errors.SyncError:
+    """Translate a googleapiclient / socket failure into a chatsync error (to be raised ``from``)."""
+    from googleapiclient.errors import HttpError
+
+    if isinstance(exc, HttpError):
+        status = int(exc.resp.status)
+        body = _content(exc)
+        reason, message, delay = _error_fields(body)
+        header_delay = exc.resp.get("retry-after")
+        if delay is None and header_delay:
+            delay = _seconds(header_delay)
+        text = f"{call} -> {status} {reason or ''} {message}".strip()
+        if status == 429:
+            return errors.ChatRateLimited(text, status=status, reason=reason, body=body, delay=delay)
+        if status >= 500:
+            return errors.ChatUnavailable(text, status=status, reason=reason, body=body, delay=delay)
+        fix = _FIXES.get(reason, "")
+        return errors.ChatPermissionDenied(
+            f"{text}; {fix}" if fix else text, status=status, reason=reason, body=body
+        )
+    if isinstance(exc, (TimeoutError, socket.timeout, ConnectionError, OSError)):
+        return errors.ChatUnavailable(f"{call} -> {type(exc).__name__}: {exc}", status=0)
+    return errors.ChatUnavailable(f"{call} -> {type(exc).__name__}: {exc}", status=0)
+
+
+def _content(exc: Any) -> str:
+    raw = exc.content
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", "replace")
+    return str(raw)
+
+
+def _error_fields(body: str) -> tuple[str, str, float | None]:
+    try:
+        error = json.loads(body)["error"]
+    except (ValueError, KeyError, TypeError):
+        return "", body[:200], None
+    if not isinstance(error, dict):
+        return "", body[:200], None
+    delay = None
+    for detail in error.get("details") or ():
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
+            delay = _seconds(str(detail.get("retryDelay", "")))
+    return str(error.get("status", "")), str(error.get("message", ""))[:200], delay
+
+
+def _seconds(text: str) -> float | None:
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)s?\s*", text)
+    return float(match.group(1)) if match else None
+
+
+def membership_from_json(space: SpaceName, body: dict[str, Any],
+                         resolve: Callable[[str], Email | None]) -> Membership:
+    member = body.get("member") or {}
+    group = body.get("groupMember") or {}
+    role_text = str(body.get("role") or "ROLE_MEMBER")
+    try:
+        role = Role.from_api(role_text)
+    except ValueError:
+        role = Role.MEMBER  # groups carry MEMBERSHIP_ROLE_UNSPECIFIED; new enums are tolerated
+    if group:
+        return Membership(space=space, email=None, role=role, name=str(body.get("name", "")),
+                          kind=MemberKind.GROUP, user=str(group.get("name", "")))
+    user = str(member.get("name", ""))
+    kind = MemberKind.BOT if member.get("type") == "BOT" else MemberKind.HUMAN
+    mail = member.get("email")
+    resolved = Email(str(mail).lower()) if mail else (resolve(user) if kind is MemberKind.HUMAN else None)
+    return Membership(space=space, email=resolved, role=role, name=str(body.get("name", "")),
+                      kind=kind, user=user, invited=body.get("state") == "INVITED")
+
+
+class RestChatMembers:
+    """``ChatMembers`` over the Chat REST API. Thread-safe: one HTTP client per thread."""
+
+    def __init__(self, credentials: Any, *, endpoint: str, admin: bool = False,
+                 timeout: float = 30.0, resolve: Callable[[str], Email | None] | None = None) -> None:
+        self._credentials = credentials
+        self._endpoint = endpoint
+        self._admin = admin
+        self._timeout = timeout
+        self._local = threading.local()
+        self._ids: dict[str, Email] = {}
+        self._resolve_fallback = resolve
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _spaces(self) -> Any:
+        service = getattr(self._local, "service", None)
+        if service is None:
+            import google_auth_httplib2
+            import httplib2
+            from googleapiclient.discovery import build
+
+            http = google_auth_httplib2.AuthorizedHttp(
+                self._credentials, http=httplib2.Http(timeout=self._timeout)
+            )
+            service = build("chat", "v1", http=http, static_discovery=True,
+                            client_options={"api_endpoint": self._endpoint})
+            self._local.service = service
+        return service.spaces()
+
+    def _execute(self, request: Any, *, call: str) -> Any:
+        try:
+            return request.execute(num_retries=0)
+        except Exception as exc:
+            raise check_response(exc, call=call) from exc
+
+    def _admin_kw(self) -> dict[str, Any]:
+        return {"useAdminAccess": True} if self._admin else {}
+
+    def resolve(self, user: str) -> Email | None:
+        known = self._ids.get(user)
+        if known is not None:
+            return known
+        return self._resolve_fallback(user) if self._resolve_fallback else None
+
+    def learn(self, user: str, email: Email) -> None:
+        """Remember that ``users/{id}`` is ``email`` (learned from get by alias or the Directory)."""
+        self._ids[user] = email
+
+    def _membership(self, space: SpaceName, body: dict[str, Any]) -> Membership:
+        return membership_from_json(space, body, self.resolve)
+
+    # -- the port -----------------------------------------------------------------------------
+    def get_space(self, space: SpaceName) -> SpaceInfo:
+        body = self._execute(self._spaces().get(name=space, **self._admin_kw()),
+                             call=f"spaces.get {space}")
+        try:
+            kind = SpaceType(body.get("spaceType", "SPACE"))
+        except ValueError:
+            kind = SpaceType.GROUP_CHAT  # unknown types are treated as "leave alone"
+        return SpaceInfo(name=space, space_type=kind, display_name=str(body.get("displayName", "")))
+
+    def get_member(self, space: SpaceName, email: Email) -> Membership | None:
+        name = f"{space}/members/{quote(email, safe='@.+-_')}"
+        request = self._spaces().members().get(name=name, **self._admin_kw())
+        try:
+            body = request.execute(num_retries=0)
+        except Exception as exc:
+            error = check_response(exc, call=f"spaces.members.get {name}")
+            if isinstance(error, errors.ChatApiError) and error.status == 404:
+                return None
+            raise error from exc
+        user = str((body.get("member") or {}).get("name", ""))
+        if user:
+            self.learn(user, email)
+        return self._membership(space, body)
+
+    def list_members(self, space: SpaceName, *, owners_only: bool = False) -> Sequence[Membership]:
+        return list(self._pages(space, owners_only=owners_only))
+
+    def _pages(self, space: SpaceName, *, owners_only: bool) -> Iterator[Membership]:
+        query = 'member.type = "HUMAN"'
+        if owners_only:
+            query += ' AND role = "ROLE_MANAGER"'
+        kw: dict[str, Any] = {"parent": space, "pageSize": PAGE_SIZE, "filter": query,
+                              **self._admin_kw()}
+        # showInvited is user-auth only; the admin caller is a user, the app is not.
+        if self._admin:
+            kw["showInvited"] = True
+        token = None
+        while True:
+            request = self._spaces().members().list(**kw, **({"pageToken": token} if token else {}))
+            body = self._execute(request, call=f"spaces.members.list {space}")
+            for item in body.get("memberships") or ():
+                yield self._membership(space, item)
+            token = body.get("nextPageToken")
+            if not token:
+                return
+
+    def add_member(self, space: SpaceName, email: Email) -> Membership:
+        body = {"member": {"name": f"users/{email}", "type": "HUMAN"}}
+        request = self._spaces().members().create(parent=space, body=body, **self._admin_kw())
+        try:
+            created = request.execute(num_retries=0)
+        except Exception as exc:
+            error = check_response(exc, call=f"spaces.members.create {space} users/{email}")
+            if isinstance(error, errors.ChatApiError) and error.status == 409:
+                existing = self.get_member(space, email)
+                if existing is not None:
+                    return existing
+            raise error from exc
+        user = str((created.get("member") or {}).get("name", ""))
+        if user:
+            self.learn(user, email)
+        return self._membership(space, created)
+
+    def set_role(self, membership: Membership, role: Role) -> Membership:
+        request = self._spaces().members().patch(
+            name=membership.name, updateMask="role", body={"role": role.api}, **self._admin_kw()
+        )
+        body = self._execute(request, call=f"spaces.members.patch {membership.name} -> {role.api}")
+        return self._membership(membership.space, body)
+
+    def remove_member(self, membership: Membership) -> None:
+        request = self._spaces().members().delete(name=membership.name, **self._admin_kw())
+        try:
+            request.execute(num_retries=0)
+        except Exception as exc:
+            error = check_response(exc, call=f"spaces.members.delete {membership.name}")
+            if isinstance(error, errors.ChatApiError) and error.status == 404:
+                return  # already gone
+            raise error from exc
+
