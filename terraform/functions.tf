@@ -1,0 +1,139 @@
+# Source: functions/ zipped, uploaded under a content-hash name, so a code change is a new object
+# and therefore a new function revision (an unchanged name would upload but never redeploy).
+
+data "archive_file" "functions_source" {
+  type             = "zip"
+  source_dir       = "${path.module}/../functions"
+  output_path      = "${path.module}/.build/functions-source.zip"
+  output_file_mode = "0644" # same hash whatever the umask of the machine that zips
+  excludes = [
+    "workspace_emulator",
+    "workspace_emulator/**",
+    "tests/**",
+    "**/__pycache__/**",
+    "**/*.pyc",
+    "*.egg-info/**",
+    ".chatsync/**",
+  ]
+}
+
+resource "google_storage_bucket" "source" {
+  # checkov:skip=CKV_GCP_62:Access logs of a bucket that holds only our own source zips add nothing; writes are already in Cloud Audit Logs (admin activity), reads are by the build service account only.
+  project                     = var.project_id
+  name                        = "${var.project_id}-${var.name_prefix}-source"
+  location                    = var.region
+  storage_class               = "STANDARD"
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = false
+  labels                      = var.labels
+
+  versioning {
+    enabled = true
+  }
+
+  # A redeploy replaces the object (new hash, old one deleted, so noncurrent): drop those later.
+  lifecycle_rule {
+    condition {
+      days_since_noncurrent_time = 30
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  depends_on = [google_project_service.this]
+}
+
+resource "google_storage_bucket_object" "functions_source" {
+  bucket = google_storage_bucket.source.name
+  name   = "functions-source-${data.archive_file.functions_source.output_md5}.zip"
+  source = data.archive_file.functions_source.output_path
+}
+
+# Our own image repository, so the build account can be given writer on it alone.
+resource "google_artifact_registry_repository" "functions" {
+  # checkov:skip=CKV_GCP_84:Google-managed encryption is accepted for build images of public-source dependencies plus our code; no secrets are baked into images.
+  project       = var.project_id
+  location      = var.region
+  repository_id = "${var.name_prefix}-functions"
+  format        = "DOCKER"
+  description   = "Build images of the chatsync functions."
+  labels        = var.labels
+
+  cleanup_policies {
+    id     = "keep-recent"
+    action = "KEEP"
+    most_recent_versions {
+      keep_count = 5
+    }
+  }
+
+  cleanup_policies {
+    id     = "delete-old"
+    action = "DELETE"
+    condition {
+      older_than = "2592000s" # 30 days
+    }
+  }
+
+  depends_on = [google_project_service.this]
+}
+
+# No event_trigger: each function is reached by our own push subscription (pubsub.tf), because
+# a trigger's auto-created subscription cannot carry a dead-letter policy. functions-framework
+# turns the raw push body into the same CloudEvent a trigger would deliver, so the handlers stay
+# @functions_framework.cloud_event.
+resource "google_cloudfunctions2_function" "this" {
+  for_each = local.topics
+
+  project     = var.project_id
+  name        = each.value.function_name
+  location    = var.region
+  description = each.value.description
+  labels      = var.labels
+
+  build_config {
+    runtime           = var.runtime
+    entry_point       = each.value.entry_point
+    service_account   = google_service_account.build.id
+    docker_repository = google_artifact_registry_repository.functions.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.functions_source.name
+      }
+    }
+  }
+
+  service_config {
+    min_instance_count               = 0
+    max_instance_count               = var.functions[each.key].max_instances
+    max_instance_request_concurrency = 1 # the per-instance Chat rate assumes one request at a time
+    available_memory                 = var.functions[each.key].memory
+    timeout_seconds                  = var.functions[each.key].timeout_seconds
+    ingress_settings                 = var.ingress_settings
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.runtime.email
+    environment_variables            = local.function_environment
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.writes_per_instance_minute >= 1 && local.writes_per_instance_minute * local.total_max_instances <= var.chat_writes_per_minute_budget
+      error_message = "Per-instance Chat writes times total max instances must stay within chat_writes_per_minute_budget, with at least one write per instance."
+    }
+    precondition {
+      condition     = local.reads_per_instance_minute >= 1 && local.reads_per_instance_minute * local.total_max_instances <= var.chat_reads_per_minute_budget
+      error_message = "Per-instance Chat reads times total max instances must stay within chat_reads_per_minute_budget, with at least one read per instance."
+    }
+  }
+
+  depends_on = [
+    google_project_service.this,
+    google_project_iam_member.build,
+    google_storage_bucket_iam_member.build_reads_source,
+    google_artifact_registry_repository_iam_member.build_writes_images,
+  ]
+}

@@ -1,0 +1,96 @@
+# chatsync: Pub/Sub topics -> our own push subscriptions -> Cloud Functions (2nd gen) -> Google Chat.
+# Topic names, entry points, ordering and dead-letter settings come from pubsub.json, which the
+# local Pub/Sub script reads too. Resources are split by concern: pubsub.tf, functions.tf, iam.tf,
+# scheduler.tf, logging.tf, firestore.tf.
+
+locals {
+  pubsub = jsondecode(file("${path.module}/pubsub.json"))
+
+  # One entry per event stream, keyed like pubsub.json ("hr", "group", "chat", "reconcile").
+  topics = {
+    for t in local.pubsub.topics : t.key => {
+      name               = t.topic
+      entry_point        = t.entry_point
+      ordering           = t.ordering
+      description        = t.description
+      dead_letter_topic  = "${t.topic}${local.pubsub.dead_letter_suffix}"
+      push_subscription  = "${t.topic}${local.pubsub.push_subscription_suffix}"
+      dead_letter_pull   = "${t.topic}${local.pubsub.dead_letter_subscription_suffix}"
+      function_name      = "${var.name_prefix}-${t.key}"
+      max_delivery_tries = local.pubsub.max_delivery_attempts
+    }
+  }
+
+  # Chat quotas are per project, so every instance of every function that may write gets an
+  # equal share: floor(budget / total max instances). All four functions may write (events,
+  # drift reverts, the full reconcile), so all count.
+  total_max_instances        = sum([for f in values(var.functions) : f.max_instances])
+  writes_per_instance_minute = floor(var.chat_writes_per_minute_budget / local.total_max_instances)
+  reads_per_instance_minute  = floor(var.chat_reads_per_minute_budget / local.total_max_instances)
+
+  # Every name here must be in chatsync.settings.Settings.variables() (tests/terraform checks it).
+  # CHATSYNC_ACCESS_TOKEN / CHATSYNC_DIRECTORY_TOKEN are for the local emulator and never set here.
+  function_environment = {
+    GOOGLE_CLOUD_PROJECT        = var.project_id
+    CHATSYNC_RULES_FILE         = var.rules_file
+    CHATSYNC_AUTH_MODE          = var.auth_mode
+    CHATSYNC_ADMIN_SUBJECT      = var.admin_subject
+    CHATSYNC_SERVICE_ACCOUNT    = google_service_account.runtime.email
+    CHATSYNC_DIRECTORY_CUSTOMER = var.directory_customer
+    CHATSYNC_STATE_BACKEND      = "firestore"
+    CHATSYNC_FIRESTORE_DATABASE = var.firestore_database
+    CHATSYNC_DRY_RUN            = tostring(var.dry_run)
+    CHATSYNC_DRIFT_MODE         = var.drift_mode
+    CHATSYNC_WRITES_PER_MINUTE  = tostring(local.writes_per_instance_minute)
+    CHATSYNC_READS_PER_MINUTE   = tostring(local.reads_per_instance_minute)
+    CHATSYNC_MAX_ATTEMPTS       = tostring(var.max_attempts)
+    CHATSYNC_HASH_EMAILS        = tostring(var.hash_emails)
+    CHATSYNC_LOG_LEVEL          = var.log_level
+  }
+
+  # OAuth scopes the Workspace admin must allow for the runtime account's client id
+  # (Admin console > Security > API controls > Domain-wide delegation).
+  dwd_scopes = concat(
+    [
+      "https://www.googleapis.com/auth/admin.directory.user.readonly",
+      "https://www.googleapis.com/auth/admin.directory.group.readonly",
+    ],
+    var.auth_mode == "admin" ? ["https://www.googleapis.com/auth/chat.admin.memberships"] : [],
+  )
+
+  # Scopes of the Chat app itself (app auth): granted once by a Workspace admin.
+  chat_app_scopes = ["https://www.googleapis.com/auth/chat.app.memberships"]
+
+  pubsub_service_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+
+  services = toset([
+    "admin.googleapis.com",
+    "artifactregistry.googleapis.com",
+    "chat.googleapis.com",
+    "cloudbuild.googleapis.com",
+    "cloudfunctions.googleapis.com",
+    "cloudidentity.googleapis.com",
+    "cloudresourcemanager.googleapis.com",
+    "cloudscheduler.googleapis.com",
+    "firestore.googleapis.com",
+    "iam.googleapis.com",
+    "iamcredentials.googleapis.com",
+    "logging.googleapis.com",
+    "pubsub.googleapis.com",
+    "run.googleapis.com",
+    "storage.googleapis.com",
+    "workspaceevents.googleapis.com",
+  ])
+}
+
+data "google_project" "this" {
+  project_id = var.project_id
+}
+
+resource "google_project_service" "this" {
+  for_each = local.services
+
+  project            = var.project_id
+  service            = each.value
+  disable_on_destroy = false
+}

@@ -1,0 +1,350 @@
+variable "project_id" {
+  type        = string
+  description = "Cloud project that hosts chatsync and its configured Chat app."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a project id (6-30 characters: lowercase letters, digits, hyphens), not a project number or name."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "Region of the functions, the source bucket, the Artifact Registry repository and the Scheduler jobs."
+  default     = "europe-west1"
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]+$", var.region))
+    error_message = "region must be a region such as europe-west1 (not a zone such as europe-west1-b)."
+  }
+}
+
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every resource name this module chooses (functions, service accounts, bucket, jobs). Topic names come from pubsub.json instead."
+  default     = "chatsync"
+
+  validation {
+    # Service account ids are 6-30 characters and the longest suffix used is "-build" / "-hr-pub".
+    condition     = can(regex("^[a-z][a-z0-9-]{2,20}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 4-22 characters: a lowercase letter, then lowercase letters, digits or hyphens, not ending in a hyphen."
+  }
+}
+
+variable "labels" {
+  type        = map(string)
+  description = "Labels added to every resource that takes labels."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, v in var.labels : can(regex("^[a-z][a-z0-9_-]{0,62}$", k)) && can(regex("^[a-z0-9_-]{0,63}$", v))])
+    error_message = "Label keys must start with a lowercase letter; keys and values may hold lowercase letters, digits, _ and - (at most 63 characters)."
+  }
+}
+
+variable "runtime" {
+  type        = string
+  description = "Python runtime of the functions."
+  default     = "python312"
+
+  validation {
+    condition     = contains(["python312", "python313"], var.runtime)
+    error_message = "runtime must be python312 or python313 (the code needs Python 3.11+, and these are the runtimes it is tested against)."
+  }
+}
+
+variable "functions" {
+  type = map(object({
+    max_instances   = number
+    timeout_seconds = optional(number, 300)
+    memory          = optional(string, "512Mi")
+  }))
+  description = <<-EOT
+    Sizing per function, keyed like the topics in pubsub.json (hr, group, chat, reconcile).
+    max_instances bounds each function; the sum over all functions divides the Chat quotas
+    (see chat_writes_per_minute_budget). timeout_seconds is also the push subscription's ack
+    deadline, so it is capped at 540 (Pub/Sub allows at most 600). Each instance serves one
+    request at a time.
+  EOT
+  default = {
+    hr        = { max_instances = 3 }
+    group     = { max_instances = 3 }
+    chat      = { max_instances = 2 }
+    reconcile = { max_instances = 1, timeout_seconds = 540, memory = "1Gi" }
+  }
+
+  validation {
+    condition     = toset(keys(var.functions)) == toset(["hr", "group", "chat", "reconcile"])
+    error_message = "functions must have exactly the keys hr, group, chat and reconcile (the topic keys in pubsub.json)."
+  }
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.max_instances >= 1 && f.max_instances <= 100 && floor(f.max_instances) == f.max_instances])
+    error_message = "Each max_instances must be a whole number from 1 to 100: an unbounded function would overrun the Chat quota."
+  }
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.timeout_seconds >= 10 && f.timeout_seconds <= 540])
+    error_message = "Each timeout_seconds must be 10-540: it becomes the ack deadline, which Pub/Sub caps at 600 seconds."
+  }
+  validation {
+    condition     = alltrue([for f in values(var.functions) : can(regex("^[0-9]+(Mi|Gi|M|G)$", f.memory))])
+    error_message = "Each memory must look like 512Mi, 1Gi, 256M or 1G."
+  }
+}
+
+variable "chat_writes_per_minute_budget" {
+  type        = number
+  description = <<-EOT
+    Chat membership writes per minute the whole project may send (Chat quota: 300 per project).
+    Each instance gets CHATSYNC_WRITES_PER_MINUTE = floor(budget / sum of max_instances), so even
+    with every function at its maximum the project stays within the budget. With the defaults:
+    floor(300 / 9) = 33 per instance, 297 in all. Lower it when another app shares the project.
+  EOT
+  default     = 300
+
+  validation {
+    condition     = var.chat_writes_per_minute_budget >= 1 && var.chat_writes_per_minute_budget <= 300
+    error_message = "chat_writes_per_minute_budget must be 1-300: Chat allows 300 membership writes per minute per project."
+  }
+  validation {
+    condition     = sum([for f in values(var.functions) : f.max_instances]) <= var.chat_writes_per_minute_budget
+    error_message = "The sum of functions[*].max_instances exceeds chat_writes_per_minute_budget: each instance needs at least one write per minute. Lower max_instances."
+  }
+}
+
+variable "chat_reads_per_minute_budget" {
+  type        = number
+  description = <<-EOT
+    Chat membership reads per minute for the whole project (Chat quota: 3000 per project). Each
+    instance gets CHATSYNC_READS_PER_MINUTE = floor(budget / sum of max_instances): with the
+    defaults floor(3000 / 9) = 333, 2997 in all.
+  EOT
+  default     = 3000
+
+  validation {
+    condition     = var.chat_reads_per_minute_budget >= 1 && var.chat_reads_per_minute_budget <= 3000
+    error_message = "chat_reads_per_minute_budget must be 1-3000: Chat allows 3000 membership reads per minute per project."
+  }
+  validation {
+    condition     = sum([for f in values(var.functions) : f.max_instances]) <= var.chat_reads_per_minute_budget
+    error_message = "The sum of functions[*].max_instances exceeds chat_reads_per_minute_budget."
+  }
+}
+
+variable "ingress_settings" {
+  type        = string
+  description = "Ingress of the functions. Pub/Sub push from the same project counts as internal traffic, so ALLOW_INTERNAL_ONLY works; ALLOW_ALL is the fallback (every request must still carry an OIDC token of the push invoker)."
+  default     = "ALLOW_INTERNAL_ONLY"
+
+  validation {
+    condition     = contains(["ALLOW_INTERNAL_ONLY", "ALLOW_ALL"], var.ingress_settings)
+    error_message = "ingress_settings must be ALLOW_INTERNAL_ONLY or ALLOW_ALL."
+  }
+}
+
+variable "auth_mode" {
+  type        = string
+  description = "How the functions call Chat: app (the Chat app itself, scope chat.app.memberships, one-time admin approval) or admin (domain-wide delegation to admin_subject, scope chat.admin.memberships). Sets CHATSYNC_AUTH_MODE."
+  default     = "app"
+
+  validation {
+    condition     = contains(["app", "admin"], var.auth_mode)
+    error_message = "auth_mode must be app or admin."
+  }
+}
+
+variable "admin_subject" {
+  type        = string
+  description = "Workspace admin the runtime account impersonates (domain-wide delegation) for Directory reads, and for Chat in admin mode. Sets CHATSYNC_ADMIN_SUBJECT."
+
+  validation {
+    condition     = can(regex("^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$", var.admin_subject))
+    error_message = "admin_subject must be the email address of a Workspace admin."
+  }
+}
+
+variable "directory_customer" {
+  type        = string
+  description = "Directory API customer (my_customer, or an id such as C0123abcd). Sets CHATSYNC_DIRECTORY_CUSTOMER."
+  default     = "my_customer"
+
+  validation {
+    condition     = can(regex("^(my_customer|C[0-9a-z]+)$", var.directory_customer))
+    error_message = "directory_customer must be my_customer or a customer id such as C0123abcd."
+  }
+}
+
+variable "rules_file" {
+  type        = string
+  description = "Rules file, relative to the deployed source (functions/). Sets CHATSYNC_RULES_FILE."
+  default     = "rules.yaml"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_./-]+\\.ya?ml$", var.rules_file)) && !startswith(var.rules_file, "/") && !strcontains(var.rules_file, "..")
+    error_message = "rules_file must be a relative .yaml/.yml path inside the deployed source."
+  }
+}
+
+variable "dry_run" {
+  type        = bool
+  description = "Plan and log without writing to Chat (CHATSYNC_DRY_RUN). Useful for a first deployment."
+  default     = false
+}
+
+variable "drift_mode" {
+  type        = string
+  description = "What the chat function does with a manual change that contradicts the rules: revert or report (CHATSYNC_DRIFT_MODE)."
+  default     = "revert"
+
+  validation {
+    condition     = contains(["revert", "report"], var.drift_mode)
+    error_message = "drift_mode must be revert or report."
+  }
+}
+
+variable "max_attempts" {
+  type        = number
+  description = "Tries per API call within one delivery before the message goes back to Pub/Sub (CHATSYNC_MAX_ATTEMPTS)."
+  default     = 4
+
+  validation {
+    condition     = var.max_attempts >= 1 && var.max_attempts <= 10 && floor(var.max_attempts) == var.max_attempts
+    error_message = "max_attempts must be a whole number from 1 to 10."
+  }
+}
+
+variable "hash_emails" {
+  type        = bool
+  description = "Log a salted hash instead of email addresses (CHATSYNC_HASH_EMAILS)."
+  default     = false
+}
+
+variable "log_level" {
+  type        = string
+  description = "Log level of the functions (CHATSYNC_LOG_LEVEL)."
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+variable "retry_minimum_backoff" {
+  type        = string
+  description = "Shortest wait before Pub/Sub redelivers a nacked message, e.g. \"10s\"."
+  default     = "10s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.retry_minimum_backoff)) && try(tonumber(trimsuffix(var.retry_minimum_backoff, "s")) <= 600, false)
+    error_message = "retry_minimum_backoff must be a duration in seconds from 0s to 600s."
+  }
+}
+
+variable "retry_maximum_backoff" {
+  type        = string
+  description = "Longest wait before Pub/Sub redelivers a nacked message, e.g. \"600s\"."
+  default     = "600s"
+
+  validation {
+    condition = (
+      can(regex("^[0-9]+s$", var.retry_maximum_backoff))
+      && try(tonumber(trimsuffix(var.retry_maximum_backoff, "s")) <= 600, false)
+      && try(tonumber(trimsuffix(var.retry_maximum_backoff, "s")) >= tonumber(trimsuffix(var.retry_minimum_backoff, "s")), false)
+    )
+    error_message = "retry_maximum_backoff must be a duration in seconds, at most 600s and not below retry_minimum_backoff."
+  }
+}
+
+variable "message_retention_duration" {
+  type        = string
+  description = "How long the push and dead-letter subscriptions keep unacknowledged messages."
+  default     = "604800s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.message_retention_duration)) && try(tonumber(trimsuffix(var.message_retention_duration, "s")) >= 600 && tonumber(trimsuffix(var.message_retention_duration, "s")) <= 604800, false)
+    error_message = "message_retention_duration must be from 600s to 604800s (7 days)."
+  }
+}
+
+variable "reconcile_schedule" {
+  type        = string
+  description = "Cron schedule (five fields) of the full reconcile tick."
+  default     = "17 */6 * * *"
+
+  validation {
+    condition     = length(split(" ", trimspace(var.reconcile_schedule))) == 5 && can(regex("^[0-9*/,-]+( [0-9A-Za-z*/,-]+){4}$", trimspace(var.reconcile_schedule)))
+    error_message = "reconcile_schedule must be a five-field cron expression such as \"17 */6 * * *\"."
+  }
+}
+
+variable "subscription_renewal_schedule" {
+  type        = string
+  description = "Cron schedule of the Workspace Events subscription renewal tick (subscriptions with resource data expire after 4 hours). Empty: no renewal job."
+  default     = "5 * * * *"
+
+  validation {
+    condition     = var.subscription_renewal_schedule == "" || (length(split(" ", trimspace(var.subscription_renewal_schedule))) == 5 && can(regex("^[0-9*/,-]+( [0-9A-Za-z*/,-]+){4}$", trimspace(var.subscription_renewal_schedule))))
+    error_message = "subscription_renewal_schedule must be empty or a five-field cron expression such as \"5 * * * *\"."
+  }
+}
+
+variable "time_zone" {
+  type        = string
+  description = "IANA time zone of the Scheduler jobs."
+  default     = "Etc/UTC"
+
+  validation {
+    condition     = can(regex("^[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}$", var.time_zone))
+    error_message = "time_zone must be an IANA time zone name such as Etc/UTC or Europe/Paris."
+  }
+}
+
+variable "firestore_database" {
+  type        = string
+  description = "Firestore (native mode) database that holds dedup watermarks, held plans and the audit trail (CHATSYNC_FIRESTORE_DATABASE)."
+  default     = "(default)"
+
+  validation {
+    condition     = var.firestore_database == "(default)" || can(regex("^[a-z][a-z0-9-]{2,61}[a-z0-9]$", var.firestore_database))
+    error_message = "firestore_database must be (default) or 4-63 characters: lowercase letters, digits and hyphens."
+  }
+}
+
+variable "create_firestore_database" {
+  type        = bool
+  description = "Create firestore_database. Set false when the project already has it (a project has one (default) database)."
+  default     = true
+}
+
+variable "firestore_location" {
+  type        = string
+  description = "Location of the Firestore database (a region such as europe-west1 or a multi-region such as eur3). Empty: var.region."
+  default     = ""
+
+  validation {
+    condition     = var.firestore_location == "" || can(regex("^([a-z]+-[a-z]+[0-9]+|nam[0-9]+|eur[0-9]+)$", var.firestore_location))
+    error_message = "firestore_location must be empty, a region such as europe-west1, or a multi-region such as nam5 or eur3."
+  }
+}
+
+variable "org_id" {
+  type        = string
+  description = "Organization id for the log sink that routes Workspace audit logs (group and user changes) to the group events topic. Empty: no sink."
+  default     = ""
+
+  validation {
+    condition     = can(regex("^([0-9]+)?$", var.org_id))
+    error_message = "org_id must be empty or a numeric organization id."
+  }
+}
+
+variable "chat_events_publisher" {
+  type        = string
+  description = "Principal that the Workspace Events API publishes Chat membership events as; it gets publisher on the chat events topic only. Change it for a Chat app built as a Workspace add-on (see the Chat API configuration page); empty: grant it by hand."
+  default     = "serviceAccount:chat-api-push@system.gserviceaccount.com"
+
+  validation {
+    condition     = var.chat_events_publisher == "" || can(regex("^serviceAccount:[^@\\s]+@[a-z0-9.-]+\\.gserviceaccount\\.com$", var.chat_events_publisher))
+    error_message = "chat_events_publisher must be empty or serviceAccount:<email of a Google service account>."
+  }
+}
