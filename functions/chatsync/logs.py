@@ -30,8 +30,10 @@ class Logger:
 
     def __init__(self, *, stream: TextIO | None = None, level: str = "INFO",
                  hash_emails: bool = False, salt: str = "chatsync",
-                 sink: Callable[[dict[str, Any]], None] | None = None, **bound: Any) -> None:
+                 sink: Callable[[dict[str, Any]], None] | None = None, fmt: str = "json",
+                 **bound: Any) -> None:
         self.stream = stream
+        self.fmt = fmt
         self.level = _LEVELS.get(level, 20)
         self.hash_emails = hash_emails
         self.salt = salt
@@ -40,7 +42,7 @@ class Logger:
 
     def bind(self, **fields: Any) -> Logger:
         return Logger(stream=self.stream, level=_name(self.level), hash_emails=self.hash_emails,
-                      salt=self.salt, sink=self.sink, **{**self.bound, **fields})
+                      salt=self.salt, sink=self.sink, fmt=self.fmt, **{**self.bound, **fields})
 
     def _mask(self, text: str) -> str:
         text = redact(text)
@@ -67,7 +69,8 @@ class Logger:
         if self.sink is not None:
             self.sink(record)
         stream = self.stream if self.stream is not None else sys.stdout
-        stream.write(json.dumps(record, default=str, sort_keys=False) + "\n")
+        line = text_line(record) if self.fmt == "text" else json.dumps(record, default=str)
+        stream.write(line + "\n")
         stream.flush()
 
     def debug(self, message: str, **fields: Any) -> None:
@@ -85,3 +88,21 @@ class Logger:
 
 def _name(level: int) -> str:
     return next((k for k, v in _LEVELS.items() if v == level), "INFO")
+
+
+_QUIET = frozenset({"severity", "message", "time", "entry_point", "message_id", "event_id",
+                    "event_type", "person", "space", "action", "role_before", "role_after",
+                    "rule", "outcome", "run_id", "attempts", "reason"})
+
+
+def text_line(record: dict[str, Any]) -> str:
+    """A short human form of a record: ``INFO  add x to spaces/S as member  [rule 'r' ...]``."""
+    severity = str(record.get("severity", "INFO"))
+    parts = [f"{severity:<7} {record.get('message', '')}"]
+    rules = record.get("rule")
+    if rules:
+        parts.append("  [" + "; ".join(str(r) for r in rules) + "]")
+    extra = {k: v for k, v in record.items() if k not in _QUIET}
+    if extra:
+        parts.append("  " + " ".join(f"{k}={v}" for k, v in extra.items()))
+    return "".join(parts)

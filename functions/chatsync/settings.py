@@ -100,6 +100,9 @@ class Settings:
     log_level: str = "INFO"
     """CHATSYNC_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
 
+    log_format: str = "json"
+    """CHATSYNC_LOG_FORMAT: ``json`` (one Cloud Logging record a line) or ``text`` (terminals)."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if environ is None else environ
@@ -127,6 +130,7 @@ class Settings:
         _choice("CHATSYNC_STATE_BACKEND", self.state_backend, STATE_BACKENDS)
         _choice("CHATSYNC_DRIFT_MODE", self.drift_mode, DRIFT_MODES)
         _choice("CHATSYNC_LOG_LEVEL", self.log_level, ("DEBUG", "INFO", "WARNING", "ERROR"))
+        _choice("CHATSYNC_LOG_FORMAT", self.log_format, ("json", "text"))
         for var, url in (("CHATSYNC_CHAT_ENDPOINT", self.chat_endpoint),
                          ("CHATSYNC_DIRECTORY_ENDPOINT", self.directory_endpoint)):
             if not url.startswith(("http://", "https://")):

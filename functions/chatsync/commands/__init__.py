@@ -1,0 +1,1 @@
+"""One module per ``chatsync`` command; each exposes ``register(subparsers)``."""

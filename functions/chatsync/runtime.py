@@ -1,0 +1,42 @@
+"""Build the pipeline from settings: the one place edges are constructed (once per instance)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from chatsync.executing import RetryPolicy
+from chatsync.logs import Logger
+from chatsync.pipeline import Pipeline
+from chatsync.settings import Settings
+
+
+def build_pipeline(settings: Settings, *, log: Logger | None = None, store: Any = None,
+                   sink: Any = None) -> Pipeline:
+    from chatsync import credentials
+    from chatsync.chat.rest import RestChatMembers
+    from chatsync.directory import DirectoryClient
+    from chatsync.ratelimit import Limits, RateLimitedChat
+    from chatsync.rules import load_rules
+    from chatsync.store import open_store
+
+    ruleset = load_rules(settings.rules_file)
+    directory = DirectoryClient(credentials.directory_credentials(settings),
+                                endpoint=settings.directory_endpoint,
+                                customer=settings.directory_customer,
+                                timeout=settings.request_timeout)
+    rest = RestChatMembers(credentials.chat_credentials(settings), endpoint=settings.chat_endpoint,
+                           admin=settings.auth_mode == "admin", timeout=settings.request_timeout)
+    limits = Limits(writes_per_minute=settings.writes_per_minute,
+                    reads_per_minute=settings.reads_per_minute)
+    return Pipeline(
+        ruleset=ruleset,
+        chat=RateLimitedChat(rest, limits),
+        directory=directory,
+        store=store if store is not None else open_store(settings),
+        log=log or Logger(stream=sys.stdout, level=settings.log_level,
+                          hash_emails=settings.hash_emails, sink=sink,
+                          fmt=settings.log_format),
+        policy=RetryPolicy(max_attempts=settings.max_attempts),
+        dry_run=settings.dry_run,
+    )

@@ -1,0 +1,72 @@
+"""Cloud Functions entry points. Each one decodes, hands the event to the pipeline, and decides
+ack or redeliver — nothing else.
+
+- A permanent error (bad message, configuration the admin must fix) is logged and acked:
+  raising would make Pub/Sub redeliver it until it reaches the dead-letter topic for nothing.
+- A retryable error propagates: functions-framework answers 500 and Pub/Sub redelivers.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import functions_framework
+from cloudevents.http import CloudEvent
+
+from chatsync import errors, events
+from chatsync.pipeline import Pipeline
+from chatsync.runtime import build_pipeline
+from chatsync.settings import Settings
+
+
+@functools.cache
+def pipeline() -> Pipeline:
+    """Built once per instance (cold start), from the environment."""
+    return build_pipeline(Settings.from_env())
+
+
+def _handle(cloud_event: CloudEvent, entry_point: str) -> None:
+    # Outside the try: a broken deployment (bad rules file, bad setting) must not ack messages;
+    # they are redelivered, then dead-lettered, and can be replayed once it is fixed.
+    runner = pipeline()
+    log = runner.log.bind(entry_point=entry_point, message_id=cloud_event["id"])
+    try:
+        decoded = events.decode_cloud_event(
+            cloud_event["id"], cloud_event["type"], cloud_event["source"], cloud_event.data
+        )
+        for event in decoded:
+            report = runner.handle(event)
+            log.info("event handled", event_id=event.meta.event_id, **report.summary())
+    except errors.PermanentError as exc:
+        log.error("event dropped: permanent error, acked without retry",
+                  error=str(exc), error_type=type(exc).__name__)
+        runner.store.put_doc("dropped", str(cloud_event["id"]), {
+            "entry_point": entry_point, "error": str(exc), "error_type": type(exc).__name__})
+        return
+    except errors.RetryableError as exc:
+        log.warning("event will be redelivered", error=str(exc), error_type=type(exc).__name__)
+        raise
+
+
+@functions_framework.cloud_event
+def on_hr_event(cloud_event: CloudEvent) -> None:
+    """HR events (dirsync.hr.v1) from the HR topic."""
+    _handle(cloud_event, "on_hr_event")
+
+
+@functions_framework.cloud_event
+def on_group_event(cloud_event: CloudEvent) -> None:
+    """Google Group and user changes: Workspace audit logs or dirsync.hr.v1 group events."""
+    _handle(cloud_event, "on_group_event")
+
+
+@functions_framework.cloud_event
+def on_chat_event(cloud_event: CloudEvent) -> None:
+    """Workspace Events API Chat membership events: drift in managed spaces."""
+    _handle(cloud_event, "on_chat_event")
+
+
+@functions_framework.cloud_event
+def on_reconcile_tick(cloud_event: CloudEvent) -> None:
+    """Scheduler ticks: full reconcile, subscription renewal, approvals of held plans."""
+    _handle(cloud_event, "on_reconcile_tick")
