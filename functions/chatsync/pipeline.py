@@ -150,7 +150,7 @@ class Pipeline:
             if managed is None or decision.protected:
                 live.append(decision)
                 continue
-            if decision.role is None and managed.mode == "additive":
+            if decision.role is None and managed.mode == "additive" and person.active:
                 continue  # nothing to add, and additive spaces never remove
             if not self._is_named_space(decision.space, log):
                 continue
