@@ -138,7 +138,7 @@ class Person:
         if name == "employment_status":
             return self.employment_status.value
         value = getattr(self, name, None)
-        return value  # type: ignore[no-any-return]
+        return value
 
 
 class SpaceType(Enum):
@@ -181,3 +181,7 @@ class Decision:
     """Human-readable reasons, e.g. ``rule 'eng-leads' matched: department == 'Engineering'``."""
     rule_ids: tuple[str, ...] = ()
     """Ids of the rules that produced ``role`` (empty when role is None)."""
+    protected: bool = False
+    """The person is listed under ``protected``: the planner never touches them in any space."""
+    inactive: bool = False
+    """The person is inactive (``INACTIVE``): they lose their role even in an additive space."""
