@@ -27,19 +27,20 @@ Email = NewType("Email", str)
 """A person's lower-cased primary email: the core's key for a person."""
 
 SPACE_NAME = re.compile(r"^spaces/[A-Za-z0-9_-]{1,128}$")
-EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+EMAIL = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+$")
 
 
 def space_name(value: str) -> SpaceName:
     """Validate ``spaces/<id>``; raise ``ValueError`` naming the expected form."""
-    if not isinstance(value, str) or not SPACE_NAME.match(value):
+    if not isinstance(value, str) or not SPACE_NAME.fullmatch(value):
         raise ValueError(f"{value!r} is not a space name (expected 'spaces/<id>')")
     return SpaceName(value)
 
 
 def email(value: str) -> Email:
     """Validate and lower-case an email; raise ``ValueError`` naming the expected form."""
-    if not isinstance(value, str) or len(value) > 254 or not EMAIL.match(value):
+    if not isinstance(value, str) or len(value) > 254 or not EMAIL.fullmatch(value):
         raise ValueError(f"{value!r} is not an email address")
     return Email(value.lower())
 
@@ -102,7 +103,9 @@ class EmploymentStatus(Enum):
     SUSPENDED = "suspended"  # from the Directory: a suspended account
 
 
-INACTIVE = frozenset({EmploymentStatus.TERMINATED, EmploymentStatus.SUSPENDED, EmploymentStatus.PRE_HIRE})
+INACTIVE = frozenset(
+    {EmploymentStatus.TERMINATED, EmploymentStatus.SUSPENDED, EmploymentStatus.PRE_HIRE}
+)
 """People in these states hold no role in any managed space."""
 
 
