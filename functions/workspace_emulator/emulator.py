@@ -1,0 +1,206 @@
+"""The emulator without the socket: state, call log, faults, quotas and request dispatch.
+
+:class:`Emulator.dispatch` takes one HTTP request (method, raw path, headers, body) and returns
+``(status, headers, json_body)``; :mod:`workspace_emulator.server` only moves bytes. Order of
+checks for an API call: route (404) → injected fault → authentication (401) → query parameters
+(400) → quota (429) → the method's own rules.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.parse
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from workspace_emulator import (
+    auth,
+    control_api,
+    errors,
+    events,
+    faults,
+    handling,
+    memberships,
+    quotas,
+    resources,
+    routes,
+    seeding,
+)
+from workspace_emulator import store as st
+
+Answer = tuple[int, dict[str, str], Any]
+
+
+class Emulator:
+    """One emulated Workspace: directory, spaces, memberships, and the knobs tests turn."""
+
+    def __init__(
+        self,
+        seed: Mapping[str, Any] | str | Path | None = None,
+        *,
+        time_scale: float = 1.0,
+        quotas_enabled: bool = True,
+    ) -> None:
+        self.original_seed = seeding.read(seed)
+        self.world = handling.World(seeding.load(self.original_seed), events.Events())
+        self.clock = quotas.ScaledClock(1.0)
+        self.clock.set_scale(time_scale)
+        self.quotas = quotas.Quotas(self.clock, enabled=quotas_enabled)
+        self.faults = faults.Faults()
+        self._calls: list[dict[str, Any]] = []
+        self._calls_lock = threading.Lock()
+
+    # -- the Python API behind EmulatorServer ---------------------------------------------------
+
+    def reset(self, seed: Mapping[str, Any] | str | Path | None = None) -> None:
+        """Reload *seed* (or the original one); clear calls, faults, events and quota use."""
+        raw = seeding.read(seed) if seed is not None else self.original_seed
+        self.world.store = seeding.load(raw)
+        self.world.events.clear()
+        self.faults.clear()
+        self.quotas.reset()
+        with self._calls_lock:
+            self._calls.clear()
+
+    def state(self) -> dict[str, Any]:
+        """Every space with its memberships, and the directory."""
+        return seeding.snapshot(self.world.store)
+
+    def calls(self, since: int = 0) -> list[dict[str, Any]]:
+        """The API call log from index *since* on."""
+        with self._calls_lock:
+            return [dict(c) for c in self._calls[since:]]
+
+    def set_time_scale(self, scale: float) -> None:
+        """Make quota time run *scale* times faster than the wall clock."""
+        self.clock.set_scale(scale)
+
+    def manual_change(
+        self,
+        space: str,
+        user: str,
+        action: str,
+        role: str | None = None,
+        actor: str = "user:admin",
+    ) -> dict[str, Any]:
+        """Change a membership as a person would in the Chat UI (no API rules, no quota)."""
+        store = self.world.store
+        with store.lock:
+            target = store.spaces.get(space)
+            if target is None:
+                raise errors.not_found(f"Space {space} not found.")
+            person = store.person_for_email(user) if "@" in user else store.people.get(user)
+            if person is None:
+                raise errors.not_found(f"User {user} not found.")
+            current = target.memberships.get(person.id)
+            result: dict[str, Any] = {"action": action, "actor": actor, "space": space}
+            if action == "add":
+                if current is not None or store.covering_group(target, person.email):
+                    raise errors.already_exists(f"{user} is already a member of {space}.")
+                wanted = _role(role or "member", target)
+                state: st.State = (
+                    "INVITED" if person.external or not person.auto_accept else "JOINED"
+                )
+                added = st.Membership(person.id, "HUMAN", wanted, state, st.now_rfc3339())
+                memberships.add(self.world, target, added, source="manual")
+                result["membership"] = resources.membership(store, target, added, for_app=True)
+            elif action in ("remove", "role"):
+                if current is None:
+                    raise errors.not_found(f"{user} is not a member of {space}.")
+                sole = current.role == "ROLE_MANAGER" and len(target.joined_owners()) == 1
+                if action == "remove":
+                    if sole:
+                        raise errors.precondition("The only owner of a space cannot be removed.")
+                    memberships.remove(self.world, target, current, source="manual")
+                    result["membership"] = resources.removed(target, person.id)
+                else:
+                    wanted = _role(role or "", target)
+                    if sole and wanted != "ROLE_MANAGER":
+                        raise errors.precondition("The only owner of a space cannot be demoted.")
+                    changed = memberships.set_role(
+                        self.world, target, current, wanted, source="manual"
+                    )
+                    result["membership"] = resources.membership(
+                        store, target, changed, for_app=True
+                    )
+            else:
+                raise errors.invalid(f"action must be add, remove or role, not {action!r}.")
+            return result
+
+    # -- HTTP -----------------------------------------------------------------------------------
+
+    def dispatch(
+        self, http_method: str, raw_path: str, headers: Mapping[str, str], body: bytes
+    ) -> Answer:
+        """Answer one HTTP request (*headers* keyed in lower case)."""
+        split = urllib.parse.urlsplit(raw_path)
+        segments = [urllib.parse.unquote(s) for s in split.path.strip("/").split("/")]
+        query = dict(urllib.parse.parse_qsl(split.query, keep_blank_values=True))
+        if segments[:2] == ["emulator", "v1"]:
+            return control_api.handle(self, http_method, segments[2:], query, body)
+        found = routes.find(http_method, segments)
+        entry: dict[str, Any] = {"method": "unknown", "http_method": http_method}
+        entry |= {"path": split.path, "status": 0, "caller": ""}
+        if found is None:
+            error = errors.not_found(f"The requested URL {split.path} was not found.")
+            return self._answer_error(entry, error)
+        route, params = found
+        entry["method"] = route.method
+        fault = self.faults.take(route.method)
+        if fault is not None:
+            entry["fault"] = True
+            if fault.delay > 0:
+                time.sleep(fault.delay)
+            injected = fault.error(route.method)
+            if injected is not None:
+                return self._answer_error(entry, injected)
+        try:
+            caller = auth.parse(headers.get("authorization"), self.world.store)
+            entry["caller"] = caller.label
+            unknown = sorted(set(query) - route.params - routes.STANDARD_PARAMS)
+            if unknown:
+                raise errors.invalid(
+                    f'Invalid JSON payload received. Unknown name "{unknown[0]}": Cannot bind '
+                    "query parameter. Field could not be found in request message.",
+                    field=unknown[0],
+                )
+            parsed_body = _json_body(body)
+            space = params[route.space_param] if route.space_param is not None else None
+            self.quotas.charge(route.method, space)
+            request = handling.Request(route.method, params, query, parsed_body, caller)
+            reply = route.handler(self.world, request)
+        except errors.ApiError as error:
+            return self._answer_error(entry, error)
+        self._log(entry, reply.status)
+        return reply.status, dict(reply.headers), reply.body
+
+    def _answer_error(self, entry: dict[str, Any], error: errors.ApiError) -> Answer:
+        self._log(entry, error.code)
+        return error.code, dict(error.headers), error.body()
+
+    def _log(self, entry: dict[str, Any], status: int) -> None:
+        entry["status"] = status
+        entry["time"] = time.time()
+        with self._calls_lock:
+            self._calls.append(entry)
+
+
+def _json_body(body: bytes) -> Any:
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise errors.invalid(f"Invalid JSON payload received: {exc}.") from exc
+
+
+def _role(raw: str, space: st.Space) -> st.Role:
+    role = seeding.SEED_ROLES.get(raw.lower())
+    if role is None:
+        raise errors.invalid(f"role must be owner, manager or member (or an enum), not {raw!r}.")
+    if role != "ROLE_MEMBER" and space.space_type != "SPACE":
+        raise errors.invalid("Only spaces of type SPACE have owners and managers.")
+    return role

@@ -1,0 +1,64 @@
+"""Chat REST resources as JSON: Membership and Space, camelCase, canonical names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workspace_emulator import store as st
+
+
+def membership(
+    store: st.Store, space: st.Space, m: st.Membership, *, for_app: bool
+) -> dict[str, Any]:
+    """A Membership as the API returns it.
+
+    ``member`` carries only ``name`` and ``type`` under user auth (the strict reading of the
+    affinity rule); app auth also gets ``displayName``.
+    """
+    body: dict[str, Any] = {
+        "name": f"{space.name}/members/{m.member_id}",
+        "state": m.state,
+        "role": m.role,
+        "createTime": m.create_time,
+    }
+    if m.kind == "GROUP":
+        body["groupMember"] = {"name": f"groups/{m.member_id}"}
+        return body
+    member: dict[str, Any] = {"name": f"users/{m.member_id}", "type": m.kind}
+    if m.kind == "HUMAN":
+        person = store.people.get(m.member_id)
+        if for_app and person is not None:
+            member["displayName"] = person.name
+        body["affiliation"] = "EXTERNAL" if person is not None and person.external else "INTERNAL"
+    elif for_app:
+        app = store.apps.get(m.member_id)
+        member["displayName"] = app.display_name if app else "app"
+    body["member"] = member
+    return body
+
+
+def removed(space: st.Space, member_id: str) -> dict[str, Any]:
+    """What delete answers and what a deleted event carries: name and NOT_A_MEMBER only."""
+    return {"name": f"{space.name}/members/{member_id}", "state": "NOT_A_MEMBER"}
+
+
+def space(s: st.Space) -> dict[str, Any]:
+    """A Space as spaces.get/list/create return it."""
+    body: dict[str, Any] = {
+        "name": s.name,
+        "spaceType": s.space_type,
+        "spaceThreadingState": "THREADED_MESSAGES"
+        if s.space_type == "SPACE"
+        else "UNTHREADED_MESSAGES",
+        "spaceHistoryState": "HISTORY_ON",
+        "externalUserAllowed": s.external_user_allowed,
+        "membershipCount": s.membership_count(),
+        "createTime": s.create_time,
+        "spaceUri": f"https://chat.google.com/room/{s.space_id}",
+        "accessSettings": {"accessState": "PRIVATE"},
+    }
+    if s.display_name:
+        body["displayName"] = s.display_name
+    if s.space_type == "DIRECT_MESSAGE":
+        body["singleUserBotDm"] = False
+    return body
