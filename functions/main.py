@@ -38,10 +38,16 @@ def _handle(cloud_event: CloudEvent, entry_point: str) -> None:
             report = runner.handle(event)
             log.info("event handled", event_id=event.meta.event_id, **report.summary())
     except errors.PermanentError as exc:
-        log.error("event dropped: permanent error, acked without retry",
-                  error=str(exc), error_type=type(exc).__name__)
-        runner.store.put_doc("dropped", str(cloud_event["id"]), {
-            "entry_point": entry_point, "error": str(exc), "error_type": type(exc).__name__})
+        log.error(
+            "event dropped: permanent error, acked without retry",
+            error=str(exc),
+            error_type=type(exc).__name__,
+        )
+        runner.store.put_doc(
+            "dropped",
+            str(cloud_event["id"]),
+            {"entry_point": entry_point, "error": str(exc), "error_type": type(exc).__name__},
+        )
         return
     except errors.RetryableError as exc:
         log.warning("event will be redelivered", error=str(exc), error_type=type(exc).__name__)

@@ -51,7 +51,9 @@ def emulator(emulator_session: object) -> Iterator[object]:
 
 
 @pytest.fixture
-def chatsync_env(emulator: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def chatsync_env(
+    emulator: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
     """Environment that points chatsync at the emulator with the demo rules."""
     env = {
         "CHATSYNC_CHAT_ENDPOINT": emulator.url,  # type: ignore[attr-defined]

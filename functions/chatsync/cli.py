@@ -9,8 +9,20 @@ from collections.abc import Sequence
 
 from chatsync import __version__, errors
 
-COMMANDS = ("check", "plan", "replay", "emulator", "demo", "reconcile", "apply", "explain",
-            "revert", "audit", "approve", "bench")
+COMMANDS = (
+    "check",
+    "plan",
+    "replay",
+    "emulator",
+    "demo",
+    "reconcile",
+    "apply",
+    "explain",
+    "revert",
+    "audit",
+    "approve",
+    "bench",
+)
 
 
 def parser() -> argparse.ArgumentParser:

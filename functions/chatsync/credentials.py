@@ -62,7 +62,7 @@ def _delegated(settings: Settings, scopes: tuple[str, ...]) -> Any:
     request = Request()
     if not account or account == "default":
         source.refresh(request)
-        account = source.service_account_email
+        account = str(getattr(source, "service_account_email", ""))
     signer = iam.Signer(request, source, account)
     return service_account.Credentials(
         signer, account, TOKEN_URI, scopes=list(scopes), subject=settings.admin_subject

@@ -53,11 +53,27 @@ class FunctionProcess:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "functions_framework", "--target", target, "--source",
-             str(MAIN), "--signature-type", "cloudevent", "--host", "127.0.0.1",
-             "--port", str(self.port)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "functions_framework",
+                "--target",
+                target,
+                "--source",
+                str(MAIN),
+                "--signature-type",
+                "cloudevent",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -119,8 +135,12 @@ def show(record: dict[str, Any], out: Any) -> None:
         why = f"   <- {rules[0]}" if rules else ""
         status = "" if record.get("outcome") in (None, "applied") else f" [{record.get('outcome')}]"
         print(f"    {symbol} {record.get('message')}{status}{why}", file=out)
-    elif record.get("severity") in ("ERROR", "WARNING") or "duplicate" in str(record.get("message")) \
-            or "stale" in str(record.get("message")) or "no change" in str(record.get("message")):
+    elif (
+        record.get("severity") in ("ERROR", "WARNING")
+        or "duplicate" in str(record.get("message"))
+        or "stale" in str(record.get("message"))
+        or "no change" in str(record.get("message"))
+    ):
         error = f": {record['error']}" if record.get("error") else ""
         print(f"    = {record.get('message')}{error}", file=out)
 
@@ -138,8 +158,11 @@ def directory_side_effects(emu: Any, message: messages.TestMessage) -> None:
     subject = data.get("subject") or {}
     if event_type.startswith("group.") and isinstance(data.get("group"), dict):
         group = data["group"]
-        emu.directory_change(group=group.get("email"), member=group.get("member_email"),
-                             added=event_type == "group.member_added")
+        emu.directory_change(
+            group=group.get("email"),
+            member=group.get("member_email"),
+            added=event_type == "group.member_added",
+        )
     elif event_type.startswith("person.") and isinstance(data.get("person"), dict):
         person = data["person"]
         if person.get("employment_status") in ("active", "leave", "terminated", "pre_hire"):
@@ -147,34 +170,52 @@ def directory_side_effects(emu: Any, message: messages.TestMessage) -> None:
 
 
 def run_demo(out: Any = sys.stdout) -> int:
-    from workspace_emulator.server import EmulatorServer
-
     from chatsync.logs import Logger
     from chatsync.runtime import build_pipeline
     from chatsync.settings import Settings
     from chatsync.store import MemoryStore
+    from workspace_emulator.server import EmulatorServer
 
     started = time.monotonic()
     story = messages.load([DEMO_STORY])
-    with tempfile.TemporaryDirectory(prefix="chatsync-demo-") as tmp, \
-            EmulatorServer(DEMO_SEED) as emu:
-        env = {**os.environ, "CHATSYNC_CHAT_ENDPOINT": emu.url,
-               "CHATSYNC_DIRECTORY_ENDPOINT": emu.url, "CHATSYNC_ACCESS_TOKEN": "app",
-               "CHATSYNC_RULES_FILE": str(DEMO_RULES), "CHATSYNC_STATE_BACKEND": "sqlite",
-               "CHATSYNC_STATE_PATH": str(Path(tmp) / "state.sqlite3"),
-               "CHATSYNC_LOG_FORMAT": "json", "PYTHONUNBUFFERED": "1"}
-        print(f"Workspace emulator on {emu.url} with the demo org "
-              f"({DEMO_SEED.relative_to(HERE.parent.parent)})", file=out)
+    with (
+        tempfile.TemporaryDirectory(prefix="chatsync-demo-") as tmp,
+        EmulatorServer(DEMO_SEED) as emu,
+    ):
+        env = {
+            **os.environ,
+            "CHATSYNC_CHAT_ENDPOINT": emu.url,
+            "CHATSYNC_DIRECTORY_ENDPOINT": emu.url,
+            "CHATSYNC_ACCESS_TOKEN": "app",
+            "CHATSYNC_RULES_FILE": str(DEMO_RULES),
+            "CHATSYNC_STATE_BACKEND": "sqlite",
+            "CHATSYNC_STATE_PATH": str(Path(tmp) / "state.sqlite3"),
+            "CHATSYNC_LOG_FORMAT": "json",
+            "PYTHONUNBUFFERED": "1",
+        }
+        print(
+            f"Workspace emulator on {emu.url} with the demo org "
+            f"({DEMO_SEED.relative_to(HERE.parent.parent)})",
+            file=out,
+        )
         settings = Settings.from_env(env)
         quiet = Logger(level="ERROR", stream=sys.stderr, fmt="text")
-        checker = build_pipeline(settings.with_overrides(dry_run=True), log=quiet,
-                                 store=MemoryStore())
+        checker = build_pipeline(
+            settings.with_overrides(dry_run=True), log=quiet, store=MemoryStore()
+        )
         before, _ = checker.plan_all(log=quiet)
-        print(f"Before the story, a full reconcile would change {len(before.operations)} "
-              f"membership(s): the spaces start in step with the rules.\n", file=out)
+        print(
+            f"Before the story, a full reconcile would change {len(before.operations)} "
+            f"membership(s): the spaces start in step with the rules.\n",
+            file=out,
+        )
         with functions(env) as procs:
-            print("Functions served by functions-framework on 127.0.0.1: "
-                  + ", ".join(f"{t}:{p.port}" for t, p in procs.items()) + "\n", file=out)
+            print(
+                "Functions served by functions-framework on 127.0.0.1: "
+                + ", ".join(f"{t}:{p.port}" for t, p in procs.items())
+                + "\n",
+                file=out,
+            )
             for message in story:
                 print(f"> {message.description or message.origin}", file=out)
                 directory_side_effects(emu, message)
@@ -188,15 +229,19 @@ def run_demo(out: Any = sys.stdout) -> int:
         after, _ = checker.plan_all(log=quiet)
         print("Final rosters:", file=out)
         _rosters(emu.state(), out)
-        print(f"\nAfter the story, a full reconcile would change {len(after.operations)} "
-              f"membership(s).", file=out)
+        print(
+            f"\nAfter the story, a full reconcile would change {len(after.operations)} "
+            f"membership(s).",
+            file=out,
+        )
         print(f"Demo finished in {time.monotonic() - started:.1f}s.", file=out)
         return 0 if not after.operations else 1
 
 
 def _post(url: str, headers: dict[str, str], body: dict[str, Any]) -> int:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers,
-                                     method="POST")
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers=headers, method="POST"
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return int(response.status)
@@ -205,7 +250,9 @@ def _post(url: str, headers: dict[str, str], body: dict[str, Any]) -> int:
 
 
 def _rosters(state: dict[str, Any], out: Any) -> None:
-    emails = {str(u.get("id")): str(u.get("email")) for u in state.get("directory", {}).get("users", [])}
+    emails = {
+        str(u.get("id")): str(u.get("email")) for u in state.get("directory", {}).get("users", [])
+    }
     for space in state.get("spaces", []):
         title = space.get("display_name") or ""
         print(f"  {space.get('name')}  {title}  [{space.get('type')}]", file=out)

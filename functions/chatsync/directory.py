@@ -19,6 +19,7 @@ Directory fields -> person facts:
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -41,14 +42,18 @@ def person_from_json(user: Mapping[str, Any], groups: frozenset[Email] = frozens
             text = _text(value)
             custom[f"{schema}.{key}"] = text
             custom.setdefault(key, text)
-    manager = next((r.get("value") for r in user.get("relations") or ()
-                    if isinstance(r, dict) and r.get("type") == "manager"), None)
+    manager = next(
+        (
+            r.get("value")
+            for r in user.get("relations") or ()
+            if isinstance(r, dict) and r.get("type") == "manager"
+        ),
+        None,
+    )
     status = EmploymentStatus.SUSPENDED if user.get("suspended") else EmploymentStatus.ACTIVE
     if not user.get("suspended") and custom.get("employment_status"):
-        try:
+        with contextlib.suppress(ValueError):
             status = EmploymentStatus(custom["employment_status"])
-        except ValueError:
-            pass
     location = org.get("location")
     if not location:
         locations = [x for x in user.get("locations") or () if isinstance(x, dict)]
@@ -89,8 +94,14 @@ def _maybe_email(value: Any) -> Email | None:
 class DirectoryClient:
     """Reads people and groups. Thread-safe: one HTTP client per thread."""
 
-    def __init__(self, credentials: Any, *, endpoint: str, customer: str = "my_customer",
-                 timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        credentials: Any,
+        *,
+        endpoint: str,
+        customer: str = "my_customer",
+        timeout: float = 30.0,
+    ) -> None:
         self._credentials = credentials
         self._endpoint = endpoint
         self._customer = customer
@@ -108,8 +119,13 @@ class DirectoryClient:
             http = google_auth_httplib2.AuthorizedHttp(
                 self._credentials, http=httplib2.Http(timeout=self._timeout)
             )
-            service = build("admin", "directory_v1", http=http, static_discovery=True,
-                            client_options={"api_endpoint": self._endpoint})
+            service = build(
+                "admin",
+                "directory_v1",
+                http=http,
+                static_discovery=True,
+                client_options={"api_endpoint": self._endpoint},
+            )
             self._local.service = service
         return service
 
@@ -127,8 +143,10 @@ class DirectoryClient:
 
     def get_person(self, key: str) -> Person:
         """The person by email or id, with every group they belong to (nested included)."""
-        user = self._execute(self._service().users().get(userKey=key, projection="full"),
-                             call=f"directory users.get {key}")
+        user = self._execute(
+            self._service().users().get(userKey=key, projection="full"),
+            call=f"directory users.get {key}",
+        )
         primary = str(user.get("primaryEmail", key))
         return person_from_json(user, self.groups_of(primary))
 
@@ -138,8 +156,13 @@ class DirectoryClient:
         frontier = [member]
         while frontier:
             key = frontier.pop()
-            for group in self._pages(lambda token, k=key: self._service().groups().list(
-                    userKey=k, maxResults=200, **_token(token)), "groups", f"groups.list {key}"):
+            for group in self._pages(
+                lambda token, k=key: (
+                    self._service().groups().list(userKey=k, maxResults=200, **_token(token))
+                ),
+                "groups",
+                f"groups.list {key}",
+            ):
                 address = _maybe_email(group.get("email"))
                 if address and address not in seen:
                     seen.add(address)
@@ -149,17 +172,30 @@ class DirectoryClient:
     def list_people(self) -> list[Person]:
         """Everyone in the customer, with their groups (one members.list per group)."""
         memberships: dict[Email, set[Email]] = {}
-        for group in self._pages(lambda token: self._service().groups().list(
-                customer=self._customer, maxResults=200, **_token(token)), "groups", "groups.list"):
+        for group in self._pages(
+            lambda token: (
+                self._service()
+                .groups()
+                .list(customer=self._customer, maxResults=200, **_token(token))
+            ),
+            "groups",
+            "groups.list",
+        ):
             address = _maybe_email(group.get("email"))
             if address is None:
                 continue
             for member in self.group_members(address):
                 memberships.setdefault(member, set()).add(address)
         people = []
-        for user in self._pages(lambda token: self._service().users().list(
-                customer=self._customer, maxResults=500, projection="full", **_token(token)),
-                "users", "users.list"):
+        for user in self._pages(
+            lambda token: (
+                self._service()
+                .users()
+                .list(customer=self._customer, maxResults=500, projection="full", **_token(token))
+            ),
+            "users",
+            "users.list",
+        ):
             address = _maybe_email(user.get("primaryEmail"))
             if address is None:
                 continue
@@ -169,9 +205,17 @@ class DirectoryClient:
     def group_members(self, group: Email) -> frozenset[Email]:
         """Every user in ``group``, members of nested groups included."""
         users = set()
-        for member in self._pages(lambda token: self._service().members().list(
-                groupKey=group, includeDerivedMembership=True, maxResults=200, **_token(token)),
-                "members", f"members.list {group}"):
+        for member in self._pages(
+            lambda token: (
+                self._service()
+                .members()
+                .list(
+                    groupKey=group, includeDerivedMembership=True, maxResults=200, **_token(token)
+                )
+            ),
+            "members",
+            f"members.list {group}",
+        ):
             if member.get("type", "USER") == "USER":
                 address = _maybe_email(member.get("email"))
                 if address:

@@ -49,7 +49,9 @@ class InvalidEvent(PermanentError):
 class RuleConfigError(PermanentError):
     """A rules file that does not validate: ``file: rule 'id': field: problem``."""
 
-    def __init__(self, file: str, problem: str, *, rule: str | None = None, field: str = "") -> None:
+    def __init__(
+        self, file: str, problem: str, *, rule: str | None = None, field: str = ""
+    ) -> None:
         parts = [file]
         if rule is not None:
             parts.append(f"rule '{rule}'")
@@ -87,8 +89,15 @@ class ChatPermissionDenied(ChatApiError, PermanentError):
 class ChatRateLimited(ChatApiError, RetryableError):
     """429 RESOURCE_EXHAUSTED."""
 
-    def __init__(self, message: str, *, status: int = 429, reason: str = "", body: str = "",
-                 delay: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 429,
+        reason: str = "",
+        body: str = "",
+        delay: float | None = None,
+    ) -> None:
         ChatApiError.__init__(self, message, status=status, reason=reason, body=body)
         self.delay = delay
 
@@ -96,8 +105,15 @@ class ChatRateLimited(ChatApiError, RetryableError):
 class ChatUnavailable(ChatApiError, RetryableError):
     """5xx, timeouts and connection failures."""
 
-    def __init__(self, message: str, *, status: int = 503, reason: str = "", body: str = "",
-                 delay: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 503,
+        reason: str = "",
+        body: str = "",
+        delay: float | None = None,
+    ) -> None:
         ChatApiError.__init__(self, message, status=status, reason=reason, body=body)
         self.delay = delay
 

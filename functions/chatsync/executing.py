@@ -82,8 +82,12 @@ class Report:
         return counts
 
     def merge(self, other: Report) -> Report:
-        return Report(self.results + other.results, self.skipped + other.skipped,
-                      self.retries + other.retries, {**self.extra, **other.extra})
+        return Report(
+            self.results + other.results,
+            self.skipped + other.skipped,
+            self.retries + other.retries,
+            {**self.extra, **other.extra},
+        )
 
 
 def describe(op: Operation) -> str:
@@ -106,10 +110,16 @@ def before_after(op: Operation) -> tuple[Role | None, Role | None]:
 class Executor:
     """Runs operations in plan order against one Chat port."""
 
-    def __init__(self, chat: ChatMembers, *, policy: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
-                 dry_run: bool = False,
-                 on_result: Callable[[OpResult], None] | None = None) -> None:
+    def __init__(
+        self,
+        chat: ChatMembers,
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        dry_run: bool = False,
+        on_result: Callable[[OpResult], None] | None = None,
+    ) -> None:
         self.chat = chat
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
@@ -126,9 +136,14 @@ class Executor:
             if op.space in failed_spaces:
                 # Later steps of a space depend on earlier ones (add before promote, new owner
                 # before the old one steps down): stop that space, the next delivery resumes it.
-                result = OpResult(op, Outcome.FAILED_RETRYABLE, 0,
-                                  "not attempted: an earlier step in this space failed",
-                                  before, after)
+                result = OpResult(
+                    op,
+                    Outcome.FAILED_RETRYABLE,
+                    0,
+                    "not attempted: an earlier step in this space failed",
+                    before,
+                    after,
+                )
             elif self.dry_run:
                 result = OpResult(op, Outcome.DRY_RUN, 0, "", before, after)
             else:
@@ -167,12 +182,20 @@ class Executor:
             self.chat.set_role(current, op.new)
             return Outcome.APPLIED, op.name
         assert isinstance(op, RemoveMember)
-        self.chat.remove_member(Membership(space=op.space, email=op.email, role=op.old, name=op.name))
+        self.chat.remove_member(
+            Membership(space=op.space, email=op.email, role=op.old, name=op.name)
+        )
         return Outcome.APPLIED, op.name
 
 
-def apply(plan: Plan, chat: ChatMembers, *, policy: RetryPolicy | None = None,
-          sleep: Callable[[float], None] = time.sleep, dry_run: bool = False) -> Report:
+def apply(
+    plan: Plan,
+    chat: ChatMembers,
+    *,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    dry_run: bool = False,
+) -> Report:
     return Executor(chat, policy=policy, sleep=sleep, dry_run=dry_run).apply(plan)
 
 

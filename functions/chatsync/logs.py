@@ -28,10 +28,17 @@ def redact(text: str) -> str:
 class Logger:
     """Writes JSON lines to ``stream``; ``sink`` (tests, the demo) sees each record as a dict."""
 
-    def __init__(self, *, stream: TextIO | None = None, level: str = "INFO",
-                 hash_emails: bool = False, salt: str = "chatsync",
-                 sink: Callable[[dict[str, Any]], None] | None = None, fmt: str = "json",
-                 **bound: Any) -> None:
+    def __init__(
+        self,
+        *,
+        stream: TextIO | None = None,
+        level: str = "INFO",
+        hash_emails: bool = False,
+        salt: str = "chatsync",
+        sink: Callable[[dict[str, Any]], None] | None = None,
+        fmt: str = "json",
+        **bound: Any,
+    ) -> None:
         self.stream = stream
         self.fmt = fmt
         self.level = _LEVELS.get(level, 20)
@@ -41,14 +48,26 @@ class Logger:
         self.bound = bound
 
     def bind(self, **fields: Any) -> Logger:
-        return Logger(stream=self.stream, level=_name(self.level), hash_emails=self.hash_emails,
-                      salt=self.salt, sink=self.sink, fmt=self.fmt, **{**self.bound, **fields})
+        return Logger(
+            stream=self.stream,
+            level=_name(self.level),
+            hash_emails=self.hash_emails,
+            salt=self.salt,
+            sink=self.sink,
+            fmt=self.fmt,
+            **{**self.bound, **fields},
+        )
 
     def _mask(self, text: str) -> str:
         text = redact(text)
         if self.hash_emails:
-            text = _EMAIL.sub(lambda m: "email:" + hashlib.sha256(
-                (self.salt + m.group(0).lower()).encode()).hexdigest()[:16], text)
+            text = _EMAIL.sub(
+                lambda m: (
+                    "email:"
+                    + hashlib.sha256((self.salt + m.group(0).lower()).encode()).hexdigest()[:16]
+                ),
+                text,
+            )
         return text
 
     def _clean(self, value: Any) -> Any:
@@ -63,8 +82,13 @@ class Logger:
     def log(self, severity: str, message: str, **fields: Any) -> None:
         if _LEVELS.get(severity, 20) < self.level:
             return
-        record = {"severity": severity, "message": message, "time": time.time(),
-                  **self.bound, **fields}
+        record = {
+            "severity": severity,
+            "message": message,
+            "time": time.time(),
+            **self.bound,
+            **fields,
+        }
         record = {k: self._clean(v) for k, v in record.items() if v is not None}
         if self.sink is not None:
             self.sink(record)
@@ -90,9 +114,27 @@ def _name(level: int) -> str:
     return next((k for k, v in _LEVELS.items() if v == level), "INFO")
 
 
-_QUIET = frozenset({"severity", "message", "time", "entry_point", "message_id", "event_id",
-                    "event_type", "person", "space", "action", "role_before", "role_after",
-                    "rule", "outcome", "run_id", "attempts", "reason"})
+_QUIET = frozenset(
+    {
+        "severity",
+        "message",
+        "time",
+        "entry_point",
+        "message_id",
+        "event_id",
+        "event_type",
+        "person",
+        "space",
+        "action",
+        "role_before",
+        "role_after",
+        "rule",
+        "outcome",
+        "run_id",
+        "attempts",
+        "reason",
+    }
+)
 
 
 def text_line(record: dict[str, Any]) -> str:

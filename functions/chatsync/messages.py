@@ -3,8 +3,8 @@
 A message file is JSON: one message or a list of them (a story). Each message is
 
     {"description": "...",                 # optional, shown by replay and the demo
-     "topic": "hr",                         # optional: hr | group | chat | reconcile (else inferred)
-     "message_id": "...",                   # optional: fixed Pub/Sub messageId (duplicates reuse it)
+     "topic": "hr",                  # optional: hr | group | chat | reconcile (else inferred)
+     "message_id": "...",            # optional: fixed Pub/Sub messageId (duplicates reuse it)
      "attributes": {"schema": "dirsync.hr.v1", ...},
      "data": {...}}                         # the JSON payload, or
      "data_text": "not json",               # a raw UTF-8 payload, or
@@ -28,10 +28,18 @@ from chatsync.errors import InvalidEvent
 
 PUBSUB_TYPE = "google.cloud.pubsub.topic.v1.messagePublished"
 TOPIC_KEYS = ("hr", "group", "chat", "reconcile")
-ENTRY_POINTS = {"hr": "on_hr_event", "group": "on_group_event", "chat": "on_chat_event",
-                "reconcile": "on_reconcile_tick"}
-DEFAULT_TOPICS = {"hr": "chatsync-hr-events", "group": "chatsync-group-events",
-                  "chat": "chatsync-chat-events", "reconcile": "chatsync-reconcile-ticks"}
+ENTRY_POINTS = {
+    "hr": "on_hr_event",
+    "group": "on_group_event",
+    "chat": "on_chat_event",
+    "reconcile": "on_reconcile_tick",
+}
+DEFAULT_TOPICS = {
+    "hr": "chatsync-hr-events",
+    "group": "chatsync-group-events",
+    "chat": "chatsync-chat-events",
+    "reconcile": "chatsync-reconcile-ticks",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,24 +64,32 @@ class TestMessage:
             "@type": "type.googleapis.com/google.pubsub.v1.PubsubMessage",
             "data": base64.b64encode(self.data).decode("ascii"),
             "attributes": dict(self.attributes),
-            "messageId": self.message_id, "message_id": self.message_id,
-            "publishTime": publish_time, "publish_time": publish_time,
+            "messageId": self.message_id,
+            "message_id": self.message_id,
+            "publishTime": publish_time,
+            "publish_time": publish_time,
         }
         if self.ordering_key:
             message["orderingKey"] = self.ordering_key
         return message
 
-    def cloud_event(self, *, project: str = "chatsync-local",
-                    topic_name: str | None = None) -> tuple[dict[str, str], dict[str, Any]]:
+    def cloud_event(
+        self, *, project: str = "chatsync-local", topic_name: str | None = None
+    ) -> tuple[dict[str, str], dict[str, Any]]:
         """Binary-mode CloudEvent headers and JSON body, as Eventarc posts them."""
         name = topic_name or DEFAULT_TOPICS[self.topic]
         headers = {
-            "ce-id": self.message_id, "ce-specversion": "1.0", "ce-type": PUBSUB_TYPE,
+            "ce-id": self.message_id,
+            "ce-specversion": "1.0",
+            "ce-type": PUBSUB_TYPE,
             "ce-source": f"//pubsub.googleapis.com/projects/{project}/topics/{name}",
-            "ce-time": "2026-11-23T00:00:00Z", "Content-Type": "application/json",
+            "ce-time": "2026-11-23T00:00:00Z",
+            "Content-Type": "application/json",
         }
-        body = {"message": self.to_pubsub(),
-                "subscription": f"projects/{project}/subscriptions/{name}-push"}
+        body = {
+            "message": self.to_pubsub(),
+            "subscription": f"projects/{project}/subscriptions/{name}-push",
+        }
         return headers, body
 
 
@@ -103,7 +119,8 @@ def _message(path: Path, index: int, item: Any) -> TestMessage:
         raise InvalidEvent(where, "expected a JSON object")
     attributes = item.get("attributes") or {}
     if not isinstance(attributes, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in attributes.items()):
+        isinstance(k, str) and isinstance(v, str) for k, v in attributes.items()
+    ):
         raise InvalidEvent(f"{where}.attributes", "expected an object of string values")
     if "data" in item:
         data = json.dumps(item["data"], separators=(",", ":")).encode()
@@ -118,9 +135,15 @@ def _message(path: Path, index: int, item: Any) -> TestMessage:
         raise InvalidEvent(f"{where}.topic", f"{topic!r} is not one of {', '.join(TOPIC_KEYS)}")
     message_id = str(item.get("message_id") or _stable_id(path.name, index, data))
     ordering = str(item.get("ordering_key") or _ordering_key(item.get("data")))
-    return TestMessage(origin=where, topic=topic, data=data, attributes=dict(attributes),
-                       message_id=message_id, description=str(item.get("description", "")),
-                       ordering_key=ordering)
+    return TestMessage(
+        origin=where,
+        topic=topic,
+        data=data,
+        attributes=dict(attributes),
+        message_id=message_id,
+        description=str(item.get("description", "")),
+        ordering_key=ordering,
+    )
 
 
 def _lenient_b64(text: str) -> bytes:

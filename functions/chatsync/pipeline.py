@@ -20,8 +20,8 @@ from chatsync import events as ev
 from chatsync.chat.port import ChatMembers
 from chatsync.executing import Executor, OpResult, Outcome, Report, RetryPolicy, describe
 from chatsync.logs import Logger
-from chatsync.rendering import action as action_of
 from chatsync.model import Decision, Email, EmploymentStatus, Person, Role, SpaceName, SpaceType
+from chatsync.rendering import action as action_of
 from chatsync.rules import Ruleset, evaluate
 from chatsync.store import AuditEntry, StateStore, Watermark
 
@@ -51,8 +51,9 @@ class Pipeline:
     def handle(self, event: ev.Event) -> Report:
         """Reconcile whoever ``event`` is about. Raises RetryableError if any change must wait."""
         meta = event.meta
-        log = self.log.bind(event_id=meta.event_id, message_id=meta.message_id,
-                            event_type=meta.event_type)
+        log = self.log.bind(
+            event_id=meta.event_id, message_id=meta.message_id, event_type=meta.event_type
+        )
         if self.store.is_processed(meta.event_id):
             log.info("duplicate event: already applied, nothing to do")
             return Report(extra={"duplicate": True})
@@ -61,8 +62,10 @@ class Pipeline:
         if pending:
             first = pending[0]
             raise errors.RetryableError(
-                f"{len(pending)} change(s) not applied yet, first: {describe(first.op)}: {first.detail}",
-                delay=None)
+                f"{len(pending)} change(s) not applied yet, first: "
+                f"{describe(first.op)}: {first.detail}",
+                delay=None,
+            )
         self.store.mark_processed(meta.event_id, self.clock())
         return report
 
@@ -70,8 +73,11 @@ class Pipeline:
         if isinstance(event, ev.PersonEvent):
             return self._person_event(event, log)
         if isinstance(event, ev.GroupEvent):
-            emails = ([event.member_email] if event.member_type == "user"
-                      else sorted(self.directory.group_members(event.member_email)))
+            emails = (
+                [event.member_email]
+                if event.member_type == "user"
+                else sorted(self.directory.group_members(event.member_email))
+            )
             return self._many(emails, run_id=event.meta.event_id, log=log)
         if isinstance(event, ev.DirectoryUserEvent):
             return self._many([event.email], run_id=event.meta.event_id, log=log)
@@ -84,18 +90,32 @@ class Pipeline:
 
     def _person_event(self, event: ev.PersonEvent, log: Logger) -> Report:
         person = event.person
-        mark = Watermark(event.meta.occurred_at.timestamp(), event.meta.sequence, event.meta.event_id)
+        mark = Watermark(
+            event.meta.occurred_at.timestamp(), event.meta.sequence, event.meta.event_id
+        )
         current = self.store.get_watermark(person.email)
         if current is not None and not mark.is_newer_than(current):
-            log.info("stale event: a newer one was already applied for this person",
-                     person=person.email, watermark=current.event_id)
+            log.info(
+                "stale event: a newer one was already applied for this person",
+                person=person.email,
+                watermark=current.event_id,
+            )
             return Report(extra={"stale": True})
         if event.effective_at.timestamp() > self.clock():
-            self.store.put_doc("deferred", event.meta.event_id, {
-                "due": event.effective_at.timestamp(), "email": person.email,
-                "event_type": event.meta.event_type})
-            log.info("future-dated event: recorded, the reconcile applies it when due",
-                     person=person.email, effective_at=event.effective_at.isoformat())
+            self.store.put_doc(
+                "deferred",
+                event.meta.event_id,
+                {
+                    "due": event.effective_at.timestamp(),
+                    "email": person.email,
+                    "event_type": event.meta.event_type,
+                },
+            )
+            log.info(
+                "future-dated event: recorded, the reconcile applies it when due",
+                person=person.email,
+                effective_at=event.effective_at.isoformat(),
+            )
             return Report(extra={"deferred": True})
         if self.ruleset.uses_groups:
             person = _with_groups(person, self._groups(person.email))
@@ -116,7 +136,9 @@ class Pipeline:
     def _many(self, emails: Iterable[Email], *, run_id: str, log: Logger) -> Report:
         report = Report()
         for address in emails:
-            report = report.merge(self.reconcile_person(self._facts(address), run_id=run_id, log=log))
+            report = report.merge(
+                self.reconcile_person(self._facts(address), run_id=run_id, log=log)
+            )
         return report
 
     def _facts(self, address: Email) -> Person:
@@ -128,21 +150,27 @@ class Pipeline:
 
     def _chat_event(self, event: ev.ChatMembershipEvent, log: Logger) -> Report:
         if event.member_type not in (None, "HUMAN") or not event.user:
-            log.info("chat membership event for an app or group: not ours to manage",
-                     space=event.space, membership=event.membership_name)
+            log.info(
+                "chat membership event for an app or group: not ours to manage",
+                space=event.space,
+                membership=event.membership_name,
+            )
             return Report()
         if self.ruleset.space(event.space) is None:
             log.info("chat membership event in an unmanaged space: ignored", space=event.space)
             return Report()
         person = self._facts(Email(event.user.removeprefix("users/")))
-        return self.reconcile_person(person, run_id=event.meta.event_id, log=log,
-                                     spaces=(event.space,))
+        return self.reconcile_person(
+            person, run_id=event.meta.event_id, log=log, spaces=(event.space,)
+        )
 
     # -- one person ---------------------------------------------------------------------------
-    def reconcile_person(self, person: Person, *, run_id: str, log: Logger,
-                         spaces: Sequence[SpaceName] | None = None) -> Report:
-        decisions = [d for d in evaluate(self.ruleset, person)
-                     if spaces is None or d.space in spaces]
+    def reconcile_person(
+        self, person: Person, *, run_id: str, log: Logger, spaces: Sequence[SpaceName] | None = None
+    ) -> Report:
+        decisions = [
+            d for d in evaluate(self.ruleset, person) if spaces is None or d.space in spaces
+        ]
         current: dict[SpaceName, planning.SpaceState] = {}
         live: list[Decision] = []
         for decision in decisions:
@@ -157,12 +185,16 @@ class Pipeline:
             membership = self.chat.get_member(decision.space, person.email)
             owners: frozenset[Email] = frozenset()
             if membership is not None and membership.role is Role.OWNER:
-                owners = frozenset(m.email or Email(m.user) for m in
-                                   self.chat.list_members(decision.space, owners_only=True))
+                owners = frozenset(
+                    m.email or Email(m.user)
+                    for m in self.chat.list_members(decision.space, owners_only=True)
+                )
             current[decision.space] = planning.SpaceState(
                 space=decision.space,
                 members={person.email: membership} if membership is not None else {},
-                owners=owners, complete=False)
+                owners=owners,
+                complete=False,
+            )
             live.append(decision)
         the_plan = planning.plan(self.ruleset, live, current)
         return self.execute(the_plan, run_id=run_id, log=log, decisions=live)
@@ -173,22 +205,32 @@ class Pipeline:
             kind = self.chat.get_space(space).space_type
             self._space_types[space] = kind
         if kind is not SpaceType.SPACE:
-            log.error("managed space is not a named space: chatsync leaves DMs and group chats "
-                      "alone; remove it from the rules file", space=space, space_type=kind.value)
+            log.error(
+                "managed space is not a named space: chatsync leaves DMs and group chats "
+                "alone; remove it from the rules file",
+                space=space,
+                space_type=kind.value,
+            )
             return False
         return True
 
     # -- every managed space --------------------------------------------------------------------
-    def reconcile_all(self, *, run_id: str, log: Logger,
-                      spaces: Sequence[SpaceName] | None = None) -> Report:
+    def reconcile_all(
+        self, *, run_id: str, log: Logger, spaces: Sequence[SpaceName] | None = None
+    ) -> Report:
         the_plan, decisions = self.plan_all(log=log, spaces=spaces)
         return self.execute(the_plan, run_id=run_id, log=log, decisions=decisions)
 
-    def plan_all(self, *, log: Logger, spaces: Sequence[SpaceName] | None = None
-                 ) -> tuple[planning.Plan, list[Decision]]:
+    def plan_all(
+        self, *, log: Logger, spaces: Sequence[SpaceName] | None = None
+    ) -> tuple[planning.Plan, list[Decision]]:
         people = self.directory.list_people()
-        decisions = [d for p in people for d in evaluate(self.ruleset, p)
-                     if spaces is None or d.space in spaces]
+        decisions = [
+            d
+            for p in people
+            for d in evaluate(self.ruleset, p)
+            if spaces is None or d.space in spaces
+        ]
         current: dict[SpaceName, planning.SpaceState] = {}
         for managed in self.ruleset.spaces:
             if spaces is not None and managed.name not in spaces:
@@ -198,47 +240,76 @@ class Pipeline:
             members = self.chat.list_members(managed.name)
             roster = {m.email: m for m in members if m.email is not None}
             owners = frozenset(m.email or Email(m.user) for m in members if m.role is Role.OWNER)
-            current[managed.name] = planning.SpaceState(space=managed.name, members=roster,
-                                                        owners=owners, complete=True)
+            current[managed.name] = planning.SpaceState(
+                space=managed.name, members=roster, owners=owners, complete=True
+            )
         wanted = [d for d in decisions if d.space in current]
         return planning.plan(self.ruleset, wanted, current), wanted
 
     # -- apply and record -----------------------------------------------------------------------
-    def execute(self, the_plan: planning.Plan, *, run_id: str, log: Logger,
-                decisions: Sequence[Decision] = ()) -> Report:
+    def execute(
+        self,
+        the_plan: planning.Plan,
+        *,
+        run_id: str,
+        log: Logger,
+        decisions: Sequence[Decision] = (),
+    ) -> Report:
         entries: list[AuditEntry] = []
 
         def record(result: OpResult) -> None:
             op = result.op
-            fields = {"person": op.email, "space": op.space, "action": action_of(op),
-                      "role_before": result.before.value if result.before else None,
-                      "role_after": result.after.value if result.after else None,
-                      "rule": list(op.reasons), "outcome": result.outcome.value,
-                      "attempts": result.attempts, "run_id": run_id}
+            fields = {
+                "person": op.email,
+                "space": op.space,
+                "action": action_of(op),
+                "role_before": result.before.value if result.before else None,
+                "role_after": result.after.value if result.after else None,
+                "rule": list(op.reasons),
+                "outcome": result.outcome.value,
+                "attempts": result.attempts,
+                "run_id": run_id,
+            }
             if result.outcome in (Outcome.APPLIED, Outcome.ALREADY_DONE, Outcome.DRY_RUN):
                 log.info(describe(op), **fields)
             else:
                 log.error(f"{describe(op)} failed: {result.detail}", **fields)
             if result.outcome in (Outcome.APPLIED, Outcome.ALREADY_DONE):
-                entries.append(AuditEntry(
-                    run_id=run_id, at=self.clock(), space=op.space, email=op.email,
-                    action=action_of(op),
-                    before=result.before.value if result.before else None,
-                    after=result.after.value if result.after else None,
-                    outcome=result.outcome.value, membership=result.detail,
-                    event_id=run_id, reasons=tuple(op.reasons)))
+                entries.append(
+                    AuditEntry(
+                        run_id=run_id,
+                        at=self.clock(),
+                        space=op.space,
+                        email=op.email,
+                        action=action_of(op),
+                        before=result.before.value if result.before else None,
+                        after=result.after.value if result.after else None,
+                        outcome=result.outcome.value,
+                        membership=result.detail,
+                        event_id=run_id,
+                        reasons=tuple(op.reasons),
+                    )
+                )
 
         for skipped in the_plan.skipped:
-            log.info(f"skip {skipped.email} in {skipped.space}: {skipped.why}",
-                     person=skipped.email, space=skipped.space, action="skip", reason=skipped.why,
-                     run_id=run_id)
-        executor = Executor(self.chat, policy=self.policy, sleep=self.sleep, dry_run=self.dry_run,
-                            on_result=record)
+            log.info(
+                f"skip {skipped.email} in {skipped.space}: {skipped.why}",
+                person=skipped.email,
+                space=skipped.space,
+                action="skip",
+                reason=skipped.why,
+                run_id=run_id,
+            )
+        executor = Executor(
+            self.chat, policy=self.policy, sleep=self.sleep, dry_run=self.dry_run, on_result=record
+        )
         report = executor.apply(the_plan)
         if entries:
             self.store.record(entries)
         if not the_plan.operations and not the_plan.skipped:
-            log.info("no change needed", run_id=run_id, spaces_checked=len({d.space for d in decisions}))
+            log.info(
+                "no change needed", run_id=run_id, spaces_checked=len({d.space for d in decisions})
+            )
         return report
 
 

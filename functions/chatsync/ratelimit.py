@@ -20,8 +20,14 @@ SPACE_READS_PER_SECOND = 15.0
 class TokenBucket:
     """``rate`` tokens a second, at most ``capacity`` banked. ``acquire`` blocks until granted."""
 
-    def __init__(self, rate: float, capacity: float, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        rate: float,
+        capacity: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if rate <= 0 or capacity <= 0:
             raise ValueError("rate and capacity must be positive")
         self.rate = rate
@@ -52,18 +58,32 @@ class TokenBucket:
 class Limits:
     """The project-wide write and read buckets and one read bucket per space."""
 
-    def __init__(self, *, writes_per_minute: float, reads_per_minute: float,
-                 space_reads_per_second: float = SPACE_READS_PER_SECOND,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, burst_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        *,
+        writes_per_minute: float,
+        reads_per_minute: float,
+        space_reads_per_second: float = SPACE_READS_PER_SECOND,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        burst_seconds: float = 1.0,
+    ) -> None:
         self._clock = clock
         self._sleep = sleep
         self._space_rate = space_reads_per_second
         # Small bursts only: a full minute of tokens at once would trip Chat's own windows.
-        self.writes = TokenBucket(writes_per_minute / 60, max(1.0, writes_per_minute / 60 * burst_seconds),
-                                  clock=clock, sleep=sleep)
-        self.reads = TokenBucket(reads_per_minute / 60, max(1.0, reads_per_minute / 60 * burst_seconds),
-                                 clock=clock, sleep=sleep)
+        self.writes = TokenBucket(
+            writes_per_minute / 60,
+            max(1.0, writes_per_minute / 60 * burst_seconds),
+            clock=clock,
+            sleep=sleep,
+        )
+        self.reads = TokenBucket(
+            reads_per_minute / 60,
+            max(1.0, reads_per_minute / 60 * burst_seconds),
+            clock=clock,
+            sleep=sleep,
+        )
         self._spaces: dict[SpaceName, TokenBucket] = {}
         self._lock = threading.Lock()
 
@@ -71,8 +91,9 @@ class Limits:
         with self._lock:
             bucket = self._spaces.get(space)
             if bucket is None:
-                bucket = TokenBucket(self._space_rate, self._space_rate, clock=self._clock,
-                                     sleep=self._sleep)
+                bucket = TokenBucket(
+                    self._space_rate, self._space_rate, clock=self._clock, sleep=self._sleep
+                )
                 self._spaces[space] = bucket
             return bucket
 

@@ -19,31 +19,44 @@ def action(op: planning.Operation) -> str:
 
 
 def op_json(op: planning.Operation) -> dict[str, Any]:
-    body: dict[str, Any] = {"action": action(op), "space": op.space, "person": op.email,
-                            "reasons": list(op.reasons)}
+    body: dict[str, Any] = {
+        "action": action(op),
+        "space": op.space,
+        "person": op.email,
+        "reasons": list(op.reasons),
+    }
     if isinstance(op, planning.AddMember):
         body.update(role_before=None, role_after=op.role.value, api_role=op.role.api)
     elif isinstance(op, planning.ChangeRole):
-        body.update(role_before=op.old.value, role_after=op.new.value, api_role=op.new.api,
-                    membership=op.name)
+        body.update(
+            role_before=op.old.value,
+            role_after=op.new.value,
+            api_role=op.new.api,
+            membership=op.name,
+        )
     else:
         body.update(role_before=op.old.value, role_after=None, membership=op.name)
     return body
 
 
-def plan_json(operations: Sequence[planning.Operation],
-              skipped: Sequence[planning.Skipped] = ()) -> dict[str, Any]:
+def plan_json(
+    operations: Sequence[planning.Operation], skipped: Sequence[planning.Skipped] = ()
+) -> dict[str, Any]:
     counts = {"add": 0, "promote": 0, "demote": 0, "remove": 0}
     for op in operations:
         counts[action(op)] += 1
-    return {"operations": [op_json(op) for op in operations],
-            "skipped": [{"space": s.space, "person": s.email, "why": s.why} for s in skipped],
-            "summary": {**counts, "skipped": len(skipped)}}
+    return {
+        "operations": [op_json(op) for op in operations],
+        "skipped": [{"space": s.space, "person": s.email, "why": s.why} for s in skipped],
+        "summary": {**counts, "skipped": len(skipped)},
+    }
 
 
-def plan_text(operations: Sequence[planning.Operation],
-              skipped: Sequence[planning.Skipped] = (),
-              space_names: Mapping[str, str] | None = None) -> str:
+def plan_text(
+    operations: Sequence[planning.Operation],
+    skipped: Sequence[planning.Skipped] = (),
+    space_names: Mapping[str, str] | None = None,
+) -> str:
     names = space_names or {}
     if not operations and not skipped:
         return "No changes. Chat spaces match the rules.\n"
@@ -61,9 +74,11 @@ def plan_text(operations: Sequence[planning.Operation],
             lines.append(f"  ! skip     {skip.email:<34} {skip.why}")
         lines.append("")
     counts = plan_json(operations, skipped)["summary"]
-    lines.append(f"Plan: {counts['add']} to add, {counts['promote']} to promote, "
-                 f"{counts['demote']} to demote, {counts['remove']} to remove, "
-                 f"{counts['skipped']} held back by safety rails.")
+    lines.append(
+        f"Plan: {counts['add']} to add, {counts['promote']} to promote, "
+        f"{counts['demote']} to demote, {counts['remove']} to remove, "
+        f"{counts['skipped']} held back by safety rails."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -79,8 +94,9 @@ def roster_text(spaces: Iterable[Mapping[str, Any]]) -> str:
     """Final rosters from the emulator's state, one block per space."""
     lines = []
     for space in spaces:
-        lines.append(f"{space.get('name')}  {space.get('display_name', '')}  "
-                     f"[{space.get('type', '')}]")
+        lines.append(
+            f"{space.get('name')}  {space.get('display_name', '')}  [{space.get('type', '')}]"
+        )
         for member in space.get("members", []):
-            lines.append(f"    {str(member.get('role', '')):<8} {member.get('user', '')}")
+            lines.append(f"    {member.get('role', '')!s:<8} {member.get('user', '')}")
     return "\n".join(lines) + "\n"

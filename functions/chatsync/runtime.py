@@ -11,8 +11,9 @@ from chatsync.pipeline import Pipeline
 from chatsync.settings import Settings
 
 
-def build_pipeline(settings: Settings, *, log: Logger | None = None, store: Any = None,
-                   sink: Any = None) -> Pipeline:
+def build_pipeline(
+    settings: Settings, *, log: Logger | None = None, store: Any = None, sink: Any = None
+) -> Pipeline:
     from chatsync import credentials
     from chatsync.chat.rest import RestChatMembers
     from chatsync.directory import DirectoryClient
@@ -21,22 +22,34 @@ def build_pipeline(settings: Settings, *, log: Logger | None = None, store: Any 
     from chatsync.store import open_store
 
     ruleset = load_rules(settings.rules_file)
-    directory = DirectoryClient(credentials.directory_credentials(settings),
-                                endpoint=settings.directory_endpoint,
-                                customer=settings.directory_customer,
-                                timeout=settings.request_timeout)
-    rest = RestChatMembers(credentials.chat_credentials(settings), endpoint=settings.chat_endpoint,
-                           admin=settings.auth_mode == "admin", timeout=settings.request_timeout)
-    limits = Limits(writes_per_minute=settings.writes_per_minute,
-                    reads_per_minute=settings.reads_per_minute)
+    directory = DirectoryClient(
+        credentials.directory_credentials(settings),
+        endpoint=settings.directory_endpoint,
+        customer=settings.directory_customer,
+        timeout=settings.request_timeout,
+    )
+    rest = RestChatMembers(
+        credentials.chat_credentials(settings),
+        endpoint=settings.chat_endpoint,
+        admin=settings.auth_mode == "admin",
+        timeout=settings.request_timeout,
+    )
+    limits = Limits(
+        writes_per_minute=settings.writes_per_minute, reads_per_minute=settings.reads_per_minute
+    )
     return Pipeline(
         ruleset=ruleset,
         chat=RateLimitedChat(rest, limits),
         directory=directory,
         store=store if store is not None else open_store(settings),
-        log=log or Logger(stream=sys.stdout, level=settings.log_level,
-                          hash_emails=settings.hash_emails, sink=sink,
-                          fmt=settings.log_format),
+        log=log
+        or Logger(
+            stream=sys.stdout,
+            level=settings.log_level,
+            hash_emails=settings.hash_emails,
+            sink=sink,
+            fmt=settings.log_format,
+        ),
         policy=RetryPolicy(max_attempts=settings.max_attempts),
         dry_run=settings.dry_run,
     )

@@ -26,7 +26,7 @@ DEFAULT_RULES = str(Path(__file__).resolve().parent.parent / "rules.yaml")
 @dataclass(frozen=True, slots=True)
 class Settings:
     rules_file: str = DEFAULT_RULES
-    """CHATSYNC_RULES_FILE: path of the rules YAML. Default: ``rules.yaml`` deployed beside main.py."""
+    """CHATSYNC_RULES_FILE: path of the rules YAML. Default: ``rules.yaml`` beside main.py."""
 
     auth_mode: str = "app"
     """CHATSYNC_AUTH_MODE: ``app`` (service account as the Chat app, scope chat.app.memberships,
@@ -40,7 +40,7 @@ class Settings:
 
     service_account: str = ""
     """CHATSYNC_SERVICE_ACCOUNT: email of the runtime service account; keyless domain-wide
-    delegation signs JWTs as it through the IAM signJwt API. Empty: taken from the metadata server."""
+    delegation signs JWTs as it through the IAM signJwt API. Empty: from the metadata server."""
 
     chat_endpoint: str = "https://chat.googleapis.com/"
     """CHATSYNC_CHAT_ENDPOINT: Chat API base URL; point it at the local emulator for tests."""
@@ -131,16 +131,22 @@ class Settings:
         _choice("CHATSYNC_DRIFT_MODE", self.drift_mode, DRIFT_MODES)
         _choice("CHATSYNC_LOG_LEVEL", self.log_level, ("DEBUG", "INFO", "WARNING", "ERROR"))
         _choice("CHATSYNC_LOG_FORMAT", self.log_format, ("json", "text"))
-        for var, url in (("CHATSYNC_CHAT_ENDPOINT", self.chat_endpoint),
-                         ("CHATSYNC_DIRECTORY_ENDPOINT", self.directory_endpoint)):
+        for var, url in (
+            ("CHATSYNC_CHAT_ENDPOINT", self.chat_endpoint),
+            ("CHATSYNC_DIRECTORY_ENDPOINT", self.directory_endpoint),
+        ):
             if not url.startswith(("http://", "https://")):
                 raise ConfigError(f"{var}={url!r} is not a URL (expected http(s)://host[:port]/)")
         if self.auth_mode == "admin" and not self.admin_subject and not self.access_token:
-            raise ConfigError("CHATSYNC_ADMIN_SUBJECT is empty but CHATSYNC_AUTH_MODE='admin' "
-                              "(expected the email of a Workspace admin to impersonate)")
-        for var, value in (("CHATSYNC_WRITES_PER_MINUTE", self.writes_per_minute),
-                           ("CHATSYNC_READS_PER_MINUTE", self.reads_per_minute),
-                           ("CHATSYNC_REQUEST_TIMEOUT", self.request_timeout)):
+            raise ConfigError(
+                "CHATSYNC_ADMIN_SUBJECT is empty but CHATSYNC_AUTH_MODE='admin' "
+                "(expected the email of a Workspace admin to impersonate)"
+            )
+        for var, value in (
+            ("CHATSYNC_WRITES_PER_MINUTE", self.writes_per_minute),
+            ("CHATSYNC_READS_PER_MINUTE", self.reads_per_minute),
+            ("CHATSYNC_REQUEST_TIMEOUT", self.request_timeout),
+        ):
             if value <= 0:
                 raise ConfigError(f"{var}={value!r} must be greater than 0")
         if self.max_attempts < 1:

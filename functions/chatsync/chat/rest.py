@@ -41,7 +41,7 @@ _FIXES = {
 
 
 def check_response(exc: BaseException, *, call: str) -> errors.SyncError:
-    """Translate a googleapiclient / socket failure into a chatsync error (to be raised ``from``)."""
+    """Translate a googleapiclient or socket failure into a chatsync error (raise it ``from``)."""
     from googleapiclient.errors import HttpError
 
     if isinstance(exc, HttpError):
@@ -53,9 +53,13 @@ def check_response(exc: BaseException, *, call: str) -> errors.SyncError:
             delay = _seconds(header_delay)
         text = f"{call} -> {status} {reason or ''} {message}".strip()
         if status == 429:
-            return errors.ChatRateLimited(text, status=status, reason=reason, body=body, delay=delay)
+            return errors.ChatRateLimited(
+                text, status=status, reason=reason, body=body, delay=delay
+            )
         if status >= 500:
-            return errors.ChatUnavailable(text, status=status, reason=reason, body=body, delay=delay)
+            return errors.ChatUnavailable(
+                text, status=status, reason=reason, body=body, delay=delay
+            )
         fix = _FIXES.get(reason, "")
         return errors.ChatPermissionDenied(
             f"{text}; {fix}" if fix else text, status=status, reason=reason, body=body
@@ -91,8 +95,9 @@ def _seconds(text: str) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def membership_from_json(space: SpaceName, body: dict[str, Any],
-                         resolve: Callable[[str], Email | None]) -> Membership:
+def membership_from_json(
+    space: SpaceName, body: dict[str, Any], resolve: Callable[[str], Email | None]
+) -> Membership:
     member = body.get("member") or {}
     group = body.get("groupMember") or {}
     role_text = str(body.get("role") or "ROLE_MEMBER")
@@ -101,21 +106,43 @@ def membership_from_json(space: SpaceName, body: dict[str, Any],
     except ValueError:
         role = Role.MEMBER  # groups carry MEMBERSHIP_ROLE_UNSPECIFIED; new enums are tolerated
     if group:
-        return Membership(space=space, email=None, role=role, name=str(body.get("name", "")),
-                          kind=MemberKind.GROUP, user=str(group.get("name", "")))
+        return Membership(
+            space=space,
+            email=None,
+            role=role,
+            name=str(body.get("name", "")),
+            kind=MemberKind.GROUP,
+            user=str(group.get("name", "")),
+        )
     user = str(member.get("name", ""))
     kind = MemberKind.BOT if member.get("type") == "BOT" else MemberKind.HUMAN
     mail = member.get("email")
-    resolved = Email(str(mail).lower()) if mail else (resolve(user) if kind is MemberKind.HUMAN else None)
-    return Membership(space=space, email=resolved, role=role, name=str(body.get("name", "")),
-                      kind=kind, user=user, invited=body.get("state") == "INVITED")
+    resolved = (
+        Email(str(mail).lower()) if mail else (resolve(user) if kind is MemberKind.HUMAN else None)
+    )
+    return Membership(
+        space=space,
+        email=resolved,
+        role=role,
+        name=str(body.get("name", "")),
+        kind=kind,
+        user=user,
+        invited=body.get("state") == "INVITED",
+    )
 
 
 class RestChatMembers:
     """``ChatMembers`` over the Chat REST API. Thread-safe: one HTTP client per thread."""
 
-    def __init__(self, credentials: Any, *, endpoint: str, admin: bool = False,
-                 timeout: float = 30.0, resolve: Callable[[str], Email | None] | None = None) -> None:
+    def __init__(
+        self,
+        credentials: Any,
+        *,
+        endpoint: str,
+        admin: bool = False,
+        timeout: float = 30.0,
+        resolve: Callable[[str], Email | None] | None = None,
+    ) -> None:
         self._credentials = credentials
         self._endpoint = endpoint
         self._admin = admin
@@ -135,8 +162,13 @@ class RestChatMembers:
             http = google_auth_httplib2.AuthorizedHttp(
                 self._credentials, http=httplib2.Http(timeout=self._timeout)
             )
-            service = build("chat", "v1", http=http, static_discovery=True,
-                            client_options={"api_endpoint": self._endpoint})
+            service = build(
+                "chat",
+                "v1",
+                http=http,
+                static_discovery=True,
+                client_options={"api_endpoint": self._endpoint},
+            )
             self._local.service = service
         return service.spaces()
 
@@ -156,7 +188,7 @@ class RestChatMembers:
         return self._resolve_fallback(user) if self._resolve_fallback else None
 
     def learn(self, user: str, email: Email) -> None:
-        """Remember that ``users/{id}`` is ``email`` (learned from get by alias or the Directory)."""
+        """Remember that ``users/{id}`` is ``email`` (learned from a get by alias)."""
         self._ids[user] = email
 
     def _membership(self, space: SpaceName, body: dict[str, Any]) -> Membership:
@@ -164,8 +196,9 @@ class RestChatMembers:
 
     # -- the port -----------------------------------------------------------------------------
     def get_space(self, space: SpaceName) -> SpaceInfo:
-        body = self._execute(self._spaces().get(name=space, **self._admin_kw()),
-                             call=f"spaces.get {space}")
+        body = self._execute(
+            self._spaces().get(name=space, **self._admin_kw()), call=f"spaces.get {space}"
+        )
         try:
             kind = SpaceType(body.get("spaceType", "SPACE"))
         except ValueError:
@@ -194,8 +227,12 @@ class RestChatMembers:
         query = 'member.type = "HUMAN"'
         if owners_only:
             query += ' AND role = "ROLE_MANAGER"'
-        kw: dict[str, Any] = {"parent": space, "pageSize": PAGE_SIZE, "filter": query,
-                              **self._admin_kw()}
+        kw: dict[str, Any] = {
+            "parent": space,
+            "pageSize": PAGE_SIZE,
+            "filter": query,
+            **self._admin_kw(),
+        }
         # showInvited is user-auth only; the admin caller is a user, the app is not.
         if self._admin:
             kw["showInvited"] = True
@@ -227,8 +264,12 @@ class RestChatMembers:
         return self._membership(space, created)
 
     def set_role(self, membership: Membership, role: Role) -> Membership:
-        request = self._spaces().members().patch(
-            name=membership.name, updateMask="role", body={"role": role.api}, **self._admin_kw()
+        request = (
+            self._spaces()
+            .members()
+            .patch(
+                name=membership.name, updateMask="role", body={"role": role.api}, **self._admin_kw()
+            )
         )
         body = self._execute(request, call=f"spaces.members.patch {membership.name} -> {role.api}")
         return self._membership(membership.space, body)
@@ -242,4 +283,3 @@ class RestChatMembers:
             if isinstance(error, errors.ChatApiError) and error.status == 404:
                 return  # already gone
             raise error from exc
-

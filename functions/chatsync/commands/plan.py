@@ -6,16 +6,19 @@ import argparse
 import json
 import sys
 
-from chatsync import errors, events, messages
+from chatsync import errors, events, messages, planning
 from chatsync.commands.common import add_connection_flags, settings_from
 from chatsync.logs import Logger
 from chatsync.rendering import plan_json, plan_text
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("plan", help="dry run of messages, rendered like a terraform plan",
-                       description="Decode the messages, read live memberships, and print the "
-                                   "plan. Nothing is written to Chat.")
+    p = sub.add_parser(
+        "plan",
+        help="dry run of messages, rendered like a terraform plan",
+        description="Decode the messages, read live memberships, and print the "
+        "plan. Nothing is written to Chat.",
+    )
     p.add_argument("files", nargs="+", metavar="MESSAGES", help="message files or folders")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_connection_flags(p)
@@ -29,7 +32,9 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args, dry_run=True)
     quiet = Logger(level="ERROR", stream=sys.stderr, fmt="text")
     pipeline = build_pipeline(settings, log=quiet, store=MemoryStore())
-    operations, skipped, rejected = [], [], []
+    operations: list[planning.Operation] = []
+    skipped: list[planning.Skipped] = []
+    rejected: list[dict[str, str]] = []
     for message in messages.load(args.files):
         try:
             decoded = events.decode_message(message.to_pubsub(), message_id=message.message_id)

@@ -23,14 +23,24 @@ MAIN = Path(__file__).resolve().parents[2] / "main.py"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("replay", help="replay test messages through the function's code path",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "replay",
+        help="replay test messages through the function's code path",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("files", nargs="+", metavar="FILES", help="message files or folders")
-    p.add_argument("--to", metavar="URL|pubsub",
-                   help="post to a running function at URL, or publish to Pub/Sub "
-                        "(PUBSUB_EMULATOR_HOST or a real project)")
-    p.add_argument("--project", default=os.environ.get("GOOGLE_CLOUD_PROJECT", "chatsync-local"),
-                   help="Pub/Sub project for --to pubsub")
+    p.add_argument(
+        "--to",
+        metavar="URL|pubsub",
+        help="post to a running function at URL, or publish to Pub/Sub "
+        "(PUBSUB_EMULATOR_HOST or a real project)",
+    )
+    p.add_argument(
+        "--project",
+        default=os.environ.get("GOOGLE_CLOUD_PROJECT", "chatsync-local"),
+        help="Pub/Sub project for --to pubsub",
+    )
     add_connection_flags(p)
     p.set_defaults(run=run)
 
@@ -54,8 +64,10 @@ def run(args: argparse.Namespace) -> int:
     _export_settings(args)
     failures = 0
     for message in batch:
-        print(f"--> {message.origin} [{message.entry_point}] {message.description}".rstrip(),
-              flush=True)
+        print(
+            f"--> {message.origin} [{message.entry_point}] {message.description}".rstrip(),
+            flush=True,
+        )
         status = in_process(message)
         failures += status >= 300
         print(f"<-- {status} {'redeliver' if status >= 300 else 'ack'}", flush=True)
@@ -63,10 +75,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export_settings(args: argparse.Namespace) -> None:
-    for flag, variables in (("rules", ("CHATSYNC_RULES_FILE",)),
-                            ("endpoint", ("CHATSYNC_CHAT_ENDPOINT", "CHATSYNC_DIRECTORY_ENDPOINT")),
-                            ("token", ("CHATSYNC_ACCESS_TOKEN",)),
-                            ("state", ("CHATSYNC_STATE_PATH",))):
+    for flag, variables in (
+        ("rules", ("CHATSYNC_RULES_FILE",)),
+        ("endpoint", ("CHATSYNC_CHAT_ENDPOINT", "CHATSYNC_DIRECTORY_ENDPOINT")),
+        ("token", ("CHATSYNC_ACCESS_TOKEN",)),
+        ("state", ("CHATSYNC_STATE_PATH",)),
+    ):
         value = getattr(args, flag, None)
         if value:
             for variable in variables:
@@ -83,7 +97,9 @@ def in_process(message: messages.TestMessage) -> int:
 
     app = _APPS.get(message.entry_point)
     if app is None:
-        app = functions_framework.create_app(message.entry_point, str(MAIN), "cloudevent")
+        app = functions_framework.create_app(  # type: ignore[no-untyped-call]
+            message.entry_point, str(MAIN), "cloudevent"
+        )
         _APPS[message.entry_point] = app
     headers, body = message.cloud_event()
     response = app.test_client().post("/", headers=headers, data=json.dumps(body))
@@ -92,8 +108,9 @@ def in_process(message: messages.TestMessage) -> int:
 
 def post(url: str, message: messages.TestMessage, *, timeout: float = 60.0) -> int:
     headers, body = message.cloud_event()
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers,
-                                     method="POST")
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers=headers, method="POST"
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return int(response.status)

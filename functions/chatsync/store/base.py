@@ -61,8 +61,9 @@ class StateStore(Protocol):
 
     def record(self, entries: Sequence[AuditEntry]) -> None: ...
 
-    def audit(self, *, person: str | None = None, space: str | None = None,
-              run: str | None = None) -> list[AuditEntry]:
+    def audit(
+        self, *, person: str | None = None, space: str | None = None, run: str | None = None
+    ) -> list[AuditEntry]:
         """Entries oldest first, filtered by any of person, space, run."""
 
     def put_doc(self, kind: str, key: str, data: dict[str, Any]) -> None: ...

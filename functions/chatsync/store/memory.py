@@ -39,11 +39,16 @@ class MemoryStore:
         with self._lock:
             self._audit.extend(entries)
 
-    def audit(self, *, person: str | None = None, space: str | None = None,
-              run: str | None = None) -> list[AuditEntry]:
-        return [e for e in self._audit
-                if (person is None or e.email == person) and (space is None or e.space == space)
-                and (run is None or e.run_id == run)]
+    def audit(
+        self, *, person: str | None = None, space: str | None = None, run: str | None = None
+    ) -> list[AuditEntry]:
+        return [
+            e
+            for e in self._audit
+            if (person is None or e.email == person)
+            and (space is None or e.space == space)
+            and (run is None or e.run_id == run)
+        ]
 
     def put_doc(self, kind: str, key: str, data: dict[str, Any]) -> None:
         with self._lock:

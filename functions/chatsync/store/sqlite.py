@@ -36,7 +36,9 @@ class SqliteStore:
 
     def is_processed(self, event_id: str) -> bool:
         with self._lock:
-            row = self._db.execute("SELECT 1 FROM processed WHERE event_id = ?", (event_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT 1 FROM processed WHERE event_id = ?", (event_id,)
+            ).fetchone()
         return row is not None
 
     def mark_processed(self, event_id: str, at: float) -> None:
@@ -56,12 +58,15 @@ class SqliteStore:
             try:
                 row = self._db.execute(
                     "SELECT occurred_at, sequence, event_id FROM watermarks WHERE person = ?",
-                    (person,)).fetchone()
+                    (person,),
+                ).fetchone()
                 if row is not None and not mark.is_newer_than(Watermark(row[0], row[1], row[2])):
                     self._db.execute("COMMIT")
                     return False
-                self._db.execute("INSERT OR REPLACE INTO watermarks VALUES (?, ?, ?, ?)",
-                                 (person, mark.occurred_at, mark.sequence, mark.event_id))
+                self._db.execute(
+                    "INSERT OR REPLACE INTO watermarks VALUES (?, ?, ?, ?)",
+                    (person, mark.occurred_at, mark.sequence, mark.event_id),
+                )
                 self._db.execute("COMMIT")
                 return True
             except BaseException:
@@ -72,10 +77,12 @@ class SqliteStore:
         with self._lock:
             self._db.executemany(
                 "INSERT INTO audit (run_id, space, email, body) VALUES (?, ?, ?, ?)",
-                [(e.run_id, e.space, e.email, json.dumps(e.to_dict())) for e in entries])
+                [(e.run_id, e.space, e.email, json.dumps(e.to_dict())) for e in entries],
+            )
 
-    def audit(self, *, person: str | None = None, space: str | None = None,
-              run: str | None = None) -> list[AuditEntry]:
+    def audit(
+        self, *, person: str | None = None, space: str | None = None, run: str | None = None
+    ) -> list[AuditEntry]:
         clauses, args = [], []
         for column, value in (("email", person), ("space", space), ("run_id", run)):
             if value is not None:
@@ -88,17 +95,21 @@ class SqliteStore:
 
     def put_doc(self, kind: str, key: str, data: dict[str, Any]) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?)",
-                             (kind, key, json.dumps(data, default=str)))
+            self._db.execute(
+                "INSERT OR REPLACE INTO docs VALUES (?, ?, ?)",
+                (kind, key, json.dumps(data, default=str)),
+            )
 
     def get_doc(self, kind: str, key: str) -> dict[str, Any] | None:
         with self._lock:
-            row = self._db.execute("SELECT body FROM docs WHERE kind = ? AND key = ?",
-                                   (kind, key)).fetchone()
+            row = self._db.execute(
+                "SELECT body FROM docs WHERE kind = ? AND key = ?", (kind, key)
+            ).fetchone()
         return json.loads(row[0]) if row else None
 
     def list_docs(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
         with self._lock:
-            rows = self._db.execute("SELECT key, body FROM docs WHERE kind = ? ORDER BY key",
-                                    (kind,)).fetchall()
+            rows = self._db.execute(
+                "SELECT key, body FROM docs WHERE kind = ? ORDER BY key", (kind,)
+            ).fetchall()
         return [(k, json.loads(b)) for k, b in rows]
