@@ -132,7 +132,7 @@ resource "google_cloudfunctions2_function" "this" {
 
   depends_on = [
     google_project_service.this,
-    google_project_iam_member.build,
+    google_project_iam_member.build_writes_logs,
     google_storage_bucket_iam_member.build_reads_source,
     google_artifact_registry_repository_iam_member.build_writes_images,
   ]

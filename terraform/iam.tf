@@ -119,11 +119,10 @@ resource "google_pubsub_topic_iam_member" "chat_events_publisher" {
 
 # --- builds ----------------------------------------------------------------------------------
 
-resource "google_project_iam_member" "build" {
-  for_each = toset(["roles/logging.logWriter"]) # build logs: no narrower scope exists
-
+# Build logs: logging has no narrower scope than the project.
+resource "google_project_iam_member" "build_writes_logs" {
   project = var.project_id
-  role    = each.value
+  role    = "roles/logging.logWriter"
   member  = google_service_account.build.member
 }
 
