@@ -1,0 +1,138 @@
+"""Parsed view of ``terraform/`` for the offline Terraform tests.
+
+Nothing here needs a provider, ``terraform init`` or the network: python-hcl2 (8.x) parses the
+files, and the tests assert on the parsed blocks. Expressions stay strings such as
+``"${google_pubsub_topic.events[each.key].id}"``, so relations are checked by reference text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TERRAFORM = REPO / "terraform"
+FUNCTIONS = REPO / "functions"
+
+
+def tf_files() -> list[Path]:
+    """Every ``.tf`` file of the root module and any submodule."""
+    return sorted(p for p in TERRAFORM.rglob("*.tf") if ".terraform" not in p.parts)
+
+
+def parse(path: Path) -> dict[str, Any]:
+    """One ``.tf`` file as python-hcl2 8.x sees it (string quotes stripped, no comments)."""
+    import hcl2
+
+    if not hasattr(hcl2, "SerializationOptions"):
+        pytest.fail(
+            f"hcl2 at {hcl2.__file__} is not python-hcl2 8.x (checkov's fork bc-python-hcl2 "
+            "shares its package directory): keep checkov in .venv-checkov only"
+        )
+    options = hcl2.SerializationOptions(strip_string_quotes=True, with_comments=False)
+    with path.open(encoding="utf-8") as handle:
+        parsed: dict[str, Any] = hcl2.load(handle, serialization_options=options)
+    return parsed
+
+
+def block(value: Any) -> dict[str, Any]:
+    """The single nested block *value* (python-hcl2 gives blocks as lists of dicts)."""
+    assert isinstance(value, list), f"expected a block, found {value!r}"
+    assert len(value) == 1, f"expected one block, found {len(value)}"
+    assert isinstance(value[0], dict)
+    return value[0]
+
+
+def blocks(value: Any) -> list[dict[str, Any]]:
+    """Every nested block in *value* (empty when the block is absent)."""
+    if value is None:
+        return []
+    assert isinstance(value, list), f"expected blocks, found {value!r}"
+    return value
+
+
+@dataclass
+class Module:
+    """Resources, data sources, variables, outputs and locals of ``terraform/``, by name."""
+
+    resources: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    data: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    variables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    locals: dict[str, Any] = field(default_factory=dict)
+    terraform: list[dict[str, Any]] = field(default_factory=list)
+    text: dict[str, str] = field(default_factory=dict)
+
+    def of_type(self, rtype: str) -> dict[str, dict[str, Any]]:
+        """Resources of one type, by name (empty when there are none)."""
+        return self.resources.get(rtype, {})
+
+    def resource(self, rtype: str, name: str) -> dict[str, Any]:
+        """One resource body; fails the test naming it when it is missing."""
+        found = self.of_type(rtype).get(name)
+        assert found is not None, f"terraform/ has no {rtype}.{name}"
+        return found
+
+    def all_resources(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Every resource as (type, name, body)."""
+        for rtype, named in sorted(self.resources.items()):
+            for name, body in sorted(named.items()):
+                yield rtype, name, body
+
+    def all_text(self) -> str:
+        """The raw text of every ``.tf`` file, for reference searches."""
+        return "\n".join(self.text.values())
+
+
+def _add(target: dict[str, dict[str, Any]], entries: list[dict[str, Any]], where: str) -> None:
+    for entry in entries:
+        for rtype, named in entry.items():
+            for name, body in named.items():
+                existing = target.setdefault(rtype, {})
+                assert name not in existing, f"{where}: {rtype}.{name} declared twice"
+                existing[name] = body
+
+
+@pytest.fixture(scope="session")
+def module() -> Module:
+    """The root module, parsed once per session."""
+    result = Module()
+    for path in tf_files():
+        where = str(path.relative_to(REPO))
+        doc = parse(path)
+        result.text[where] = path.read_text(encoding="utf-8")
+        _add(result.resources, doc.get("resource", []), where)
+        _add(result.data, doc.get("data", []), where)
+        for entry in doc.get("variable", []):
+            result.variables.update(entry)
+        for entry in doc.get("output", []):
+            result.outputs.update(entry)
+        for entry in doc.get("locals", []):
+            result.locals.update({k: v for k, v in entry.items() if not k.startswith("__")})
+        result.terraform.extend(doc.get("terraform", []))
+    return result
+
+
+@pytest.fixture(scope="session")
+def pubsub_config() -> dict[str, Any]:
+    """``terraform/pubsub.json``: the one source of Pub/Sub names."""
+    loaded: dict[str, Any] = json.loads((TERRAFORM / "pubsub.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+def refs(value: Any) -> str:
+    """*value* flattened to text, for asserting which objects an expression refers to."""
+    return json.dumps(value, sort_keys=True) if not isinstance(value, str) else value
+
+
+def unwrap(expression: Any) -> str:
+    """``"${x.y}"`` -> ``"x.y"``; anything else as text."""
+    text = refs(expression)
+    match = re.fullmatch(r"\$\{(.*)\}", text, flags=re.DOTALL)
+    return match.group(1) if match else text

@@ -1,0 +1,128 @@
+"""Terraform and the code agree: entry points, environment variables, topic names."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+from typing import Any
+
+import pytest
+
+from .conftest import FUNCTIONS, REPO, Module
+
+EMULATOR_ONLY = {"CHATSYNC_ACCESS_TOKEN", "CHATSYNC_DIRECTORY_TOKEN"}
+LOCAL_PUBSUB = REPO / "scripts" / "local_pubsub.py"
+
+
+def _is_cloud_event(decorator: ast.expr) -> bool:
+    if isinstance(decorator, ast.Call):
+        decorator = decorator.func
+    if isinstance(decorator, ast.Attribute):
+        return (
+            decorator.attr == "cloud_event"
+            and isinstance(decorator.value, ast.Name)
+            and decorator.value.id == "functions_framework"
+        )
+    return isinstance(decorator, ast.Name) and decorator.id == "cloud_event"
+
+
+def cloud_event_functions(source: str) -> set[str]:
+    """Names of the top-level functions decorated with ``@functions_framework.cloud_event``."""
+    return {
+        node.name
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and any(_is_cloud_event(d) for d in node.decorator_list)
+    }
+
+
+def test_cloud_event_finder_reads_decorators() -> None:
+    """The AST scan finds decorated handlers and ignores helpers."""
+    source = (
+        "import functions_framework\n"
+        "from functions_framework import cloud_event\n"
+        "@functions_framework.cloud_event\ndef a(e): ...\n"
+        "@cloud_event\ndef b(e): ...\n"
+        "@functions_framework.http\ndef c(r): ...\n"
+        "def d(): ...\n"
+    )
+    assert cloud_event_functions(source) == {"a", "b"}
+
+
+def test_entry_points_match_main_py(module: Module, pubsub_config: dict[str, Any]) -> None:
+    """Each Terraform entry point is a CloudEvent function in functions/main.py, and vice versa."""
+    main = FUNCTIONS / "main.py"
+    assert main.is_file(), "functions/main.py is missing: Terraform deploys its entry points"
+    handlers = cloud_event_functions(main.read_text(encoding="utf-8"))
+    entry_points = {t["entry_point"] for t in pubsub_config["topics"]}
+    assert module.locals["topics"].count("entry_point = t.entry_point") == 1
+    assert entry_points == handlers
+
+
+def test_environment_names_are_read_by_settings(module: Module) -> None:
+    """Every variable Terraform sets on the functions is one chatsync.settings reads."""
+    from chatsync.settings import Settings
+
+    env = module.locals["function_environment"]
+    unknown = set(env) - set(Settings.variables())
+    assert not unknown, f"Terraform sets variables the code never reads: {sorted(unknown)}"
+
+
+def test_emulator_tokens_are_never_set(module: Module) -> None:
+    """CHATSYNC_ACCESS_TOKEN / CHATSYNC_DIRECTORY_TOKEN (emulator only) appear nowhere in .tf."""
+    assert not EMULATOR_ONLY & set(module.locals["function_environment"])
+    text = module.all_text()
+    for name in EMULATOR_ONLY:
+        assert not re.search(rf"\b{name}\s*=", text), name
+
+
+def test_production_settings_parse(module: Module) -> None:
+    """The literal values Terraform sets are accepted by Settings.from_env."""
+    from chatsync.settings import Settings
+
+    env = module.locals["function_environment"]
+    literal = {k: v for k, v in env.items() if isinstance(v, str) and "${" not in v}
+    defaults = {
+        "CHATSYNC_AUTH_MODE": module.variables["auth_mode"]["default"],
+        "CHATSYNC_ADMIN_SUBJECT": "admin@example.com",
+        "CHATSYNC_DRIFT_MODE": module.variables["drift_mode"]["default"],
+        "CHATSYNC_LOG_LEVEL": module.variables["log_level"]["default"],
+        "CHATSYNC_WRITES_PER_MINUTE": "33",
+        "CHATSYNC_DRY_RUN": "false",
+        "CHATSYNC_HASH_EMAILS": "false",
+    }
+    settings = Settings.from_env({**literal, **defaults})
+    assert settings.state_backend == "firestore"
+
+
+def _local_pubsub_topics() -> set[str]:
+    spec = importlib.util.spec_from_file_location("_chatsync_local_pubsub", LOCAL_PUBSUB)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    for name in ("topic_names", "topics", "list_topics", "all_topics"):
+        found = getattr(script, name, None)
+        if callable(found):
+            return {str(t) for t in found()}
+    for name in ("TOPICS", "TOPIC_NAMES"):
+        found = getattr(script, name, None)
+        if found is not None:
+            return {str(t) for t in found}
+    pytest.skip(
+        "scripts/local_pubsub.py exposes none of topic_names(), topics(), list_topics(), "
+        "all_topics(), TOPICS, TOPIC_NAMES: cannot compare its topics with Terraform's"
+    )
+
+
+def test_topic_names_match_the_local_pubsub_script(pubsub_config: dict[str, Any]) -> None:
+    """The local Pub/Sub script creates the same topics (and dead-letter topics) as Terraform."""
+    if not LOCAL_PUBSUB.is_file():
+        pytest.skip("scripts/local_pubsub.py does not exist yet: nothing to compare")
+    created = _local_pubsub_topics()
+    ours = {t["topic"] for t in pubsub_config["topics"]}
+    dead = {t["topic"] + pubsub_config["dead_letter_suffix"] for t in pubsub_config["topics"]}
+    assert ours <= created, f"local script lacks {sorted(ours - created)}"
+    assert created <= ours | dead, (
+        f"local script has topics Terraform lacks: {sorted(created - ours - dead)}"
+    )

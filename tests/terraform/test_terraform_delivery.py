@@ -1,0 +1,260 @@
+"""Pub/Sub -> push subscription -> function: dead-lettering, retries, ordering, deadlines."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from .conftest import Module, block, blocks, unwrap
+
+REQUIRED_APIS = {
+    "admin.googleapis.com",
+    "chat.googleapis.com",
+    "cloudbuild.googleapis.com",
+    "cloudfunctions.googleapis.com",
+    "cloudscheduler.googleapis.com",
+    "firestore.googleapis.com",
+    "iamcredentials.googleapis.com",
+    "logging.googleapis.com",
+    "pubsub.googleapis.com",
+    "run.googleapis.com",
+    "artifactregistry.googleapis.com",
+}
+
+
+def _push_subscriptions(module: Module) -> dict[str, dict[str, Any]]:
+    subs = module.of_type("google_pubsub_subscription")
+    return {name: body for name, body in subs.items() if blocks(body.get("push_config"))}
+
+
+def test_topics_come_from_pubsub_json(module: Module, pubsub_config: dict[str, Any]) -> None:
+    """Topics, dead-letter topics and subscriptions are for_each over pubsub.json's entries."""
+    assert module.locals["pubsub"] == '${jsondecode(file("${path.module}/pubsub.json"))}'
+    topics = module.locals["topics"]
+    for field, source in (
+        ("name", "t.topic"),
+        ("entry_point", "t.entry_point"),
+        ("ordering", "t.ordering"),
+        ("dead_letter_topic", "${t.topic}${local.pubsub.dead_letter_suffix}"),
+        ("push_subscription", "${t.topic}${local.pubsub.push_subscription_suffix}"),
+        ("dead_letter_pull", "${t.topic}${local.pubsub.dead_letter_subscription_suffix}"),
+        ("max_delivery_tries", "local.pubsub.max_delivery_attempts"),
+    ):
+        assert re.search(rf"\b{field} = \"?{re.escape(source)}", topics), field
+    assert "for t in local.pubsub.topics : t.key =>" in topics
+    for rtype, name in (
+        ("google_pubsub_topic", "events"),
+        ("google_pubsub_topic", "dead_letter"),
+        ("google_pubsub_subscription", "push"),
+        ("google_pubsub_subscription", "dead_letter_inspect"),
+        ("google_cloudfunctions2_function", "this"),
+    ):
+        assert module.resource(rtype, name)["for_each"] == "${local.topics}", f"{rtype}.{name}"
+    keys = [t["key"] for t in pubsub_config["topics"]]
+    assert sorted(keys) == sorted(module.variables["functions"]["default"])
+
+
+def test_pubsub_json_describes_four_streams(pubsub_config: dict[str, Any]) -> None:
+    """HR, group, chat and reconcile streams, each with a topic and an entry point."""
+    assert [t["key"] for t in pubsub_config["topics"]] == ["hr", "group", "chat", "reconcile"]
+    for topic in pubsub_config["topics"]:
+        assert re.fullmatch(r"[a-z][a-z0-9-]{2,}", topic["topic"]), topic
+        assert topic["entry_point"].isidentifier(), topic
+        assert isinstance(topic["ordering"], bool), topic
+    assert 5 <= pubsub_config["max_delivery_attempts"] <= 100
+
+
+def test_every_push_subscription_dead_letters(module: Module) -> None:
+    """Each push subscription names a dead-letter topic and bounded delivery attempts."""
+    pushes = _push_subscriptions(module)
+    assert pushes
+    for name, body in pushes.items():
+        policy = block(body.get("dead_letter_policy"))
+        assert (
+            unwrap(policy["dead_letter_topic"]) == "google_pubsub_topic.dead_letter[each.key].id"
+        ), name
+        assert policy["max_delivery_attempts"] == "${each.value.max_delivery_tries}", name
+
+
+def test_every_push_subscription_retries_with_backoff(module: Module) -> None:
+    """retry_policy sets both backoff bounds."""
+    for name, body in _push_subscriptions(module).items():
+        policy = block(body.get("retry_policy"))
+        assert policy["minimum_backoff"] and policy["maximum_backoff"], name
+
+
+def test_every_push_carries_an_oidc_token_for_the_service_url(module: Module) -> None:
+    """OIDC token of the push invoker, audience the Cloud Run URL, endpoint on that URL."""
+    for name, body in _push_subscriptions(module).items():
+        push = block(body["push_config"])
+        token = block(push["oidc_token"])
+        uri = "google_cloudfunctions2_function.this[each.key].service_config[0].uri"
+        assert unwrap(token["service_account_email"]) == "google_service_account.push_invoker.email"
+        assert unwrap(token["audience"]) == uri, name
+        assert push["push_endpoint"].startswith("${" + uri + "}"), name
+
+
+def test_ack_deadline_covers_the_function_timeout(module: Module) -> None:
+    """ack_deadline_seconds is the function's own timeout, which validation caps below 600."""
+    function = module.resource("google_cloudfunctions2_function", "this")
+    timeout = block(function["service_config"])["timeout_seconds"]
+    for name, body in _push_subscriptions(module).items():
+        assert body["ack_deadline_seconds"] == timeout, name
+    assert timeout == "${var.functions[each.key].timeout_seconds}"
+    conditions = [v["condition"] for v in module.variables["functions"]["validation"]]
+    assert any("f.timeout_seconds <= 540" in c for c in conditions)
+
+
+def test_ordering_follows_pubsub_json(module: Module, pubsub_config: dict[str, Any]) -> None:
+    """enable_message_ordering is taken from pubsub.json; HR and group events are ordered."""
+    for name, body in _push_subscriptions(module).items():
+        assert body["enable_message_ordering"] == "${each.value.ordering}", name
+    ordered = {t["key"] for t in pubsub_config["topics"] if t["ordering"]}
+    assert {"hr", "group"} <= ordered
+
+
+def test_subscriptions_never_expire(module: Module) -> None:
+    """expiration_policy ttl "" on every subscription (the default deletes idle ones)."""
+    for name, body in module.of_type("google_pubsub_subscription").items():
+        assert block(body.get("expiration_policy"))["ttl"] == "", name
+
+
+def test_every_dead_letter_topic_has_an_inspection_subscription(module: Module) -> None:
+    """A pull subscription on each dead-letter topic keeps what was dead-lettered."""
+    inspect = module.resource("google_pubsub_subscription", "dead_letter_inspect")
+    assert unwrap(inspect["topic"]) == "google_pubsub_topic.dead_letter[each.key].id"
+    assert not blocks(inspect.get("push_config"))
+
+
+def test_service_agent_can_forward_dead_letters(module: Module) -> None:
+    """The Pub/Sub agent publishes to each DLQ and subscribes to each source subscription."""
+    agent = module.locals["pubsub_service_agent"]
+    assert agent == (
+        "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+    )
+    publish = module.resource("google_pubsub_topic_iam_member", "dead_letter_publisher")
+    assert publish["for_each"] == "${local.topics}"
+    assert unwrap(publish["topic"]) == "google_pubsub_topic.dead_letter[each.key].name"
+    assert (publish["role"], publish["member"]) == (
+        "roles/pubsub.publisher",
+        "${local.pubsub_service_agent}",
+    )
+    subscribe = module.resource("google_pubsub_subscription_iam_member", "dead_letter_subscriber")
+    assert subscribe["for_each"] == "${local.topics}"
+    assert unwrap(subscribe["subscription"]) == "google_pubsub_subscription.push[each.key].name"
+    assert (subscribe["role"], subscribe["member"]) == (
+        "roles/pubsub.subscriber",
+        "${local.pubsub_service_agent}",
+    )
+
+
+def test_service_agent_can_mint_tokens_for_the_push_invoker_only(module: Module) -> None:
+    """Token Creator for the Pub/Sub agent on the push invoker account, not the project."""
+    grant = module.resource("google_service_account_iam_member", "pubsub_agent_mints_push_tokens")
+    assert unwrap(grant["service_account_id"]) == "google_service_account.push_invoker.name"
+    assert grant["role"] == "roles/iam.serviceAccountTokenCreator"
+    assert grant["member"] == "${local.pubsub_service_agent}"
+
+
+def test_functions_are_gen2_python_without_event_trigger(module: Module) -> None:
+    """Every function: python312/313, its own entry point, build account, bounded, no trigger."""
+    function = module.resource("google_cloudfunctions2_function", "this")
+    assert "event_trigger" not in function
+    build = block(function["build_config"])
+    assert build["runtime"] == "${var.runtime}"
+    assert set(module.variables["runtime"]["validation"][0]["condition"].split('"')[1::2]) <= {
+        "python312",
+        "python313",
+    }
+    assert build["entry_point"] == "${each.value.entry_point}"
+    assert unwrap(build["service_account"]) == "google_service_account.build.id"
+    service = block(function["service_config"])
+    assert service["max_instance_count"] == "${var.functions[each.key].max_instances}"
+    assert service["max_instance_request_concurrency"] == 1
+    assert unwrap(service["service_account_email"]) == "google_service_account.runtime.email"
+    assert service["environment_variables"] == "${local.function_environment}"
+    assert service["ingress_settings"] == "${var.ingress_settings}"
+    assert module.variables["ingress_settings"]["default"] == "ALLOW_INTERNAL_ONLY"
+
+
+def test_source_object_name_changes_with_the_code(module: Module) -> None:
+    """The zip's object name holds its hash, so a code change redeploys the functions."""
+    archive = module.data["archive_file"]["functions_source"]
+    assert archive["source_dir"] == "${path.module}/../functions"
+    assert archive["output_file_mode"] == "0644"
+    excludes = " ".join(archive["excludes"])
+    for needle in ("workspace_emulator", "__pycache__", "tests"):
+        assert needle in excludes, needle
+    obj = module.resource("google_storage_bucket_object", "functions_source")
+    assert "data.archive_file.functions_source.output_md5" in obj["name"]
+    source = block(
+        block(module.resource("google_cloudfunctions2_function", "this")["build_config"])["source"]
+    )
+    storage = block(source["storage_source"])
+    assert unwrap(storage["object"]) == "google_storage_bucket_object.functions_source.name"
+
+
+def test_source_bucket_is_private_uniform_and_versioned(module: Module) -> None:
+    """Uniform access, public access prevention enforced, versioning on."""
+    bucket = module.resource("google_storage_bucket", "source")
+    assert bucket["uniform_bucket_level_access"] is True
+    assert bucket["public_access_prevention"] == "enforced"
+    assert block(bucket["versioning"])["enabled"] is True
+
+
+def test_scheduler_ticks_publish_to_the_reconcile_topic(module: Module) -> None:
+    """Reconcile (and renewal) ticks go to the reconcile topic by full id, no attempt_deadline."""
+    job = module.resource("google_cloud_scheduler_job", "ticks")
+    assert "attempt_deadline" not in job
+    assert job["time_zone"] == "${var.time_zone}"
+    target = block(job["pubsub_target"])
+    assert unwrap(target["topic_name"]) == 'google_pubsub_topic.events["reconcile"].id'
+    assert target["data"] == "${base64encode(jsonencode({kind = each.value.kind}))}"
+    jobs = module.locals["scheduler_jobs"]
+    assert 'kind = "reconcile"' in jobs
+    assert 'kind = "renew_subscriptions"' in jobs
+    assert blocks(module.variables["reconcile_schedule"]["validation"])
+
+
+def test_firestore_native_database_for_production_state(module: Module) -> None:
+    """The firestore backend is configured and a native-mode database is created."""
+    database = module.resource("google_firestore_database", "state")
+    assert database["type"] == "FIRESTORE_NATIVE"
+    assert database["deletion_policy"] == "ABANDON"
+    assert database["delete_protection_state"] == "DELETE_PROTECTION_ENABLED"
+    assert module.locals["function_environment"]["CHATSYNC_STATE_BACKEND"] == "firestore"
+
+
+def test_required_apis_are_enabled(module: Module) -> None:
+    """google_project_service enables every API the deployment uses."""
+    service = module.resource("google_project_service", "this")
+    assert service["for_each"] == "${local.services}"
+    assert service["disable_on_destroy"] is False
+    enabled = set(re.findall(r'"([a-z]+\.googleapis\.com)"', module.locals["services"]))
+    assert enabled >= REQUIRED_APIS, REQUIRED_APIS - enabled
+
+
+def test_rate_shares_keep_the_project_within_chat_quotas(module: Module) -> None:
+    """floor(budget / total max instances) per instance never exceeds the project's quota."""
+    env = module.locals["function_environment"]
+    assert env["CHATSYNC_WRITES_PER_MINUTE"] == "${tostring(local.writes_per_instance_minute)}"
+    assert env["CHATSYNC_READS_PER_MINUTE"] == "${tostring(local.reads_per_instance_minute)}"
+    assert module.locals["writes_per_instance_minute"] == (
+        "${floor(var.chat_writes_per_minute_budget / local.total_max_instances)}"
+    )
+    assert module.locals["total_max_instances"] == (
+        "${sum([for f in values(var.functions) : f.max_instances])}"
+    )
+    total = sum(f["max_instances"] for f in module.variables["functions"]["default"].values())
+    for budget, quota in (
+        ("chat_writes_per_minute_budget", 300),
+        ("chat_reads_per_minute_budget", 3000),
+    ):
+        default = module.variables[budget]["default"]
+        assert default == quota
+        share = math.floor(default / total)
+        assert share >= 1 and share * total <= quota
+        conditions = " ".join(v["condition"] for v in module.variables[budget]["validation"])
+        assert f"<= {quota}" in conditions
+        assert f"<= var.{budget}" in conditions

@@ -1,0 +1,174 @@
+"""Least privilege: no keys, no basic roles, no public members, every grant scoped."""
+
+from __future__ import annotations
+
+import re
+
+from .conftest import TERRAFORM, Module, unwrap
+
+BASIC_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
+PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
+ACCOUNTS = {"runtime", "push_invoker", "hr_publisher", "build"}
+
+
+def _grants(module: Module) -> list[tuple[str, str, dict[str, object]]]:
+    return [
+        (rtype, name, body)
+        for rtype, name, body in module.all_resources()
+        if rtype.endswith("_iam_member")
+    ]
+
+
+def _holder(member: object, account: str) -> bool:
+    return unwrap(member) == f"google_service_account.{account}.member"
+
+
+def test_no_service_account_keys(module: Module) -> None:
+    """No google_service_account_key anywhere: domain-wide delegation is keyless (signJwt)."""
+    assert "google_service_account_key" not in module.resources
+    assert "google_service_account_key" not in module.all_text()
+
+
+def test_no_basic_roles(module: Module) -> None:
+    """No owner, editor or viewer grant."""
+    for rtype, name, body in _grants(module):
+        assert body["role"] not in BASIC_ROLES, f"{rtype}.{name} grants {body['role']}"
+
+
+def test_no_public_members_anywhere() -> None:
+    """allUsers / allAuthenticatedUsers appear in no Terraform file or example."""
+    for path in [*TERRAFORM.rglob("*.tf"), *TERRAFORM.glob("*.tfvars*")]:
+        text = path.read_text(encoding="utf-8")
+        for member in PUBLIC_MEMBERS:
+            assert member not in text, f"{path.name} mentions {member}"
+
+
+def test_no_project_wide_impersonation_roles(module: Module) -> None:
+    """Token Creator and Service Account User are never granted on the whole project."""
+    for name, body in module.of_type("google_project_iam_member").items():
+        assert body["role"] not in {
+            "roles/iam.serviceAccountTokenCreator",
+            "roles/iam.serviceAccountUser",
+        }, f"google_project_iam_member.{name}"
+
+
+def test_project_level_grants_are_the_expected_few(module: Module) -> None:
+    """Only roles with no narrower scope are granted project-wide."""
+    granted = {
+        (b["role"], unwrap(b["member"]))
+        for b in module.of_type("google_project_iam_member").values()
+    }
+    assert granted == {
+        ("roles/datastore.user", "google_service_account.runtime.member"),
+        ("roles/logging.logWriter", "google_service_account.build.member"),
+    }
+
+
+def test_firestore_grant_is_narrowed_to_the_chatsync_database(module: Module) -> None:
+    """The runtime's datastore.user carries a condition naming the configured database."""
+    grant = module.resource("google_project_iam_member", "runtime_firestore")
+    (condition,) = grant["condition"]
+    assert "databases/${var.firestore_database}" in condition["expression"]
+
+
+def test_run_invoker_only_on_cloud_run_services(module: Module) -> None:
+    """run.invoker goes on the Cloud Run service (the function-level IAM resource rejects it)."""
+    for rtype, name, body in _grants(module):
+        if body["role"] == "roles/run.invoker":
+            assert rtype in {
+                "google_cloud_run_service_iam_member",
+                "google_cloud_run_v2_service_iam_member",
+            }, f"{rtype}.{name}"
+
+
+def test_push_invoker_may_invoke_each_function_and_nothing_else(module: Module) -> None:
+    """The push identity gets run.invoker on each function's own service, and no other role."""
+    invoke = module.resource("google_cloud_run_v2_service_iam_member", "push_invoker")
+    assert invoke["for_each"] == "${local.topics}"
+    assert unwrap(invoke["name"]) == (
+        "google_cloudfunctions2_function.this[each.key].service_config[0].service"
+    )
+    assert invoke["location"] == "${var.region}"
+    holders = [(t, n) for t, n, b in _grants(module) if _holder(b["member"], "push_invoker")]
+    assert holders == [("google_cloud_run_v2_service_iam_member", "push_invoker")]
+
+
+def test_runtime_signs_jwts_only_as_itself(module: Module) -> None:
+    """Keyless DWD: Token Creator on the runtime account itself, held by that account."""
+    grants = module.of_type("google_service_account_iam_member")
+    own = [
+        b
+        for b in grants.values()
+        if b["role"] == "roles/iam.serviceAccountTokenCreator" and _holder(b["member"], "runtime")
+    ]
+    assert len(own) == 1
+    assert unwrap(own[0]["service_account_id"]) == "google_service_account.runtime.name"
+
+
+def test_hr_publisher_may_publish_to_the_hr_topic_only(module: Module) -> None:
+    """The HR bridge's account has exactly one grant: publisher on the HR events topic."""
+    held = [(t, b) for t, _, b in _grants(module) if _holder(b["member"], "hr_publisher")]
+    assert len(held) == 1
+    rtype, body = held[0]
+    assert rtype == "google_pubsub_topic_iam_member"
+    assert body["role"] == "roles/pubsub.publisher"
+    assert unwrap(body["topic"]) == 'google_pubsub_topic.events["hr"].name'
+
+
+def test_build_account_is_scoped_to_bucket_repository_and_logs(module: Module) -> None:
+    """The build account reads the source bucket, writes its own repository, writes logs."""
+    held = {(t, b["role"]) for t, _, b in _grants(module) if _holder(b["member"], "build")}
+    assert held == {
+        ("google_project_iam_member", "roles/logging.logWriter"),
+        ("google_storage_bucket_iam_member", "roles/storage.objectViewer"),
+        ("google_artifact_registry_repository_iam_member", "roles/artifactregistry.writer"),
+    }
+
+
+def test_the_four_service_accounts_exist(module: Module) -> None:
+    """Runtime, push invoker, HR publisher and build accounts, each with a display name."""
+    accounts = module.of_type("google_service_account")
+    assert set(accounts) == ACCOUNTS
+    for name, body in accounts.items():
+        assert body.get("display_name"), name
+
+
+def test_log_sink_writer_may_publish_to_the_group_topic_only(module: Module) -> None:
+    """The optional org sink targets the group topic; its writer identity publishes there only."""
+    sink = module.resource("google_logging_organization_sink", "workspace_audit")
+    assert sink["count"] == '${var.org_id == "" ? 0 : 1}'
+    assert sink["include_children"] is True
+    assert 'google_pubsub_topic.events["group"].id' in sink["destination"]
+    assert sink["filter"] == "${local.workspace_audit_filter}"
+    audit_filter = module.locals["workspace_audit_filter"]
+    for needle in (
+        '"admin.googleapis.com"',
+        '"cloudidentity.googleapis.com"',
+        "GroupMember",
+        "User$",
+    ):
+        assert needle in audit_filter, needle
+    grant = module.resource("google_pubsub_topic_iam_member", "audit_sink_publisher")
+    assert unwrap(grant["member"]) == (
+        "google_logging_organization_sink.workspace_audit[0].writer_identity"
+    )
+    assert unwrap(grant["topic"]) == 'google_pubsub_topic.events["group"].name'
+    assert grant["role"] == "roles/pubsub.publisher"
+
+
+def test_chat_events_publisher_is_granted_on_the_chat_topic_only(module: Module) -> None:
+    """Workspace Events delivery (chat-api-push) may publish to the chat events topic."""
+    grant = module.resource("google_pubsub_topic_iam_member", "chat_events_publisher")
+    assert unwrap(grant["topic"]) == 'google_pubsub_topic.events["chat"].name'
+    assert grant["member"] == "${var.chat_events_publisher}"
+    default = module.variables["chat_events_publisher"]["default"]
+    assert default == "serviceAccount:chat-api-push@system.gserviceaccount.com"
+
+
+def test_no_secret_material_in_terraform() -> None:
+    """No private keys, no secret_data, no tokens in any Terraform or example file."""
+    for path in [*TERRAFORM.rglob("*.tf"), *TERRAFORM.glob("*.tfvars*")]:
+        text = path.read_text(encoding="utf-8")
+        assert "PRIVATE KEY" not in text, path.name
+        assert not re.search(r"^\s*secret_data\s*=", text, flags=re.MULTILINE), path.name
+        assert not re.search(r"ya29\.[A-Za-z0-9_-]{20,}", text), path.name
