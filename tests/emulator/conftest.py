@@ -1,0 +1,151 @@
+"""Fixtures for the emulator conformance suite.
+
+One emulator per session on a free port (minimal seed), reset before every test. Tests talk to it
+the way chatsync does: googleapiclient with static discovery and token credentials whose token is
+the emulator's caller convention (``app``, ``user:<email>``, optionally ``;scopes=...``).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import google.oauth2.credentials
+import pytest
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from workspace_emulator.server import EmulatorServer
+
+SEED = Path(__file__).resolve().parents[2] / "functions/workspace_emulator/seeds/minimal.yaml"
+
+# The minimal seed, as the tests use it:
+#   ana.silva 100000000001: Manager (ROLE_ASSISTANT_MANAGER) in AAAAeng, member in AAAAuser
+#   raj.mehta 100000000002: sole Owner of AAAAeng (created by the app) and AAAAuser (created by Raj)
+#   li.wei 100000000003: in no space; in platform-core, which is nested in eng-leads
+#   mo.admin 100000000004: Workspace admin; sam.lee 100000000005: auto_accept false
+#   spaces/AAAAchat: a GROUP_CHAT; spaces/AAAAuser also holds another bot 900000000002
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A raw HTTP answer."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+@pytest.fixture(scope="session")
+def emu_session() -> Iterator[EmulatorServer]:
+    with EmulatorServer(SEED) as server:
+        yield server
+
+
+@pytest.fixture
+def emu(emu_session: EmulatorServer) -> EmulatorServer:
+    """The minimal world, freshly reset (quotas on, real time)."""
+    emu_session.reset()
+    emu_session.set_time_scale(1.0)
+    emu_session.configure_events(None, None)
+    return emu_session
+
+
+@pytest.fixture
+def chat(emu: EmulatorServer) -> Callable[..., Any]:
+    """``chat(token)`` → a googleapiclient Chat v1 service acting as that caller."""
+    return lambda token="app": _client("chat", "v1", emu.url, token)
+
+
+@pytest.fixture
+def directory(emu: EmulatorServer) -> Callable[..., Any]:
+    """``directory(token)`` → an Admin SDK Directory v1 service."""
+    return lambda token="app": _client("admin", "directory_v1", emu.url, token)
+
+
+@pytest.fixture
+def workspaceevents(emu: EmulatorServer) -> Callable[..., Any]:
+    """``workspaceevents(token)`` → a Workspace Events v1 service."""
+    return lambda token="app": _client("workspaceevents", "v1", emu.url, token)
+
+
+_CACHE: dict[tuple[str, str, str, str], Any] = {}
+
+
+def _client(api: str, version: str, url: str, token: str) -> Any:
+    key = (api, version, url, token)
+    if key not in _CACHE:
+        credentials = google.oauth2.credentials.Credentials(token=token)
+        _CACHE[key] = build(
+            api,
+            version,
+            credentials=credentials,
+            client_options={"api_endpoint": url},
+            static_discovery=True,
+        )
+    return _CACHE[key]
+
+
+@pytest.fixture
+def raw(emu: EmulatorServer) -> Callable[..., Raw]:
+    """``raw(method, path, token=..., body=...)`` → :class:`Raw`, for what googleapiclient hides."""
+
+    def call(method: str, path: str, *, token: str | None = "app", body: Any = None) -> Raw:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(emu.url + path.lstrip("/"), data=data, method=method)
+        if token is not None:
+            request.add_header("Authorization", f"Bearer {token}")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return Raw(response.status, dict(response.headers), json.loads(response.read()))
+        except urllib.error.HTTPError as error:
+            return Raw(error.code, dict(error.headers), json.loads(error.read()))
+
+    return call
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A Google JSON error as googleapiclient received it."""
+
+    http_status: int
+    error: dict[str, Any]
+
+    @property
+    def status(self) -> str:
+        """The canonical status name (``PERMISSION_DENIED``...)."""
+        return str(self.error["status"])
+
+    @property
+    def reason(self) -> str | None:
+        """The ErrorInfo reason, if any."""
+        for detail in self.error.get("details", []):
+            if detail.get("@type") == "type.googleapis.com/google.rpc.ErrorInfo":
+                return str(detail["reason"])
+        return None
+
+    def detail(self, type_name: str) -> dict[str, Any]:
+        """The first detail of ``type.googleapis.com/google.rpc.<type_name>``."""
+        wanted = f"type.googleapis.com/google.rpc.{type_name}"
+        return next(d for d in self.error["details"] if d["@type"] == wanted)
+
+
+@pytest.fixture
+def refused() -> Callable[[Any], Refusal]:
+    """``refused(request)`` executes a googleapiclient request that must fail."""
+
+    def run(request: Any) -> Refusal:
+        with pytest.raises(HttpError) as info:
+            request.execute()
+        body = json.loads(info.value.content)
+        assert body["error"]["code"] == info.value.status_code
+        return Refusal(info.value.status_code, body["error"])
+
+    return run
