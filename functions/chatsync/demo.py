@@ -148,6 +148,8 @@ def show(record: dict[str, Any], out: Any) -> None:
 def directory_side_effects(emu: Any, message: messages.TestMessage) -> None:
     """What Workspace itself would show after the event: the HR bridge writes the Directory,
     and a group change is already in the group when its audit log arrives."""
+    if not hasattr(emu, "directory_change"):
+        return
     try:
         data = json.loads(message.data)
     except ValueError:
@@ -250,16 +252,17 @@ def _post(url: str, headers: dict[str, str], body: dict[str, Any]) -> int:
 
 
 def _rosters(state: dict[str, Any], out: Any) -> None:
-    emails = {
-        str(u.get("id")): str(u.get("email")) for u in state.get("directory", {}).get("users", [])
-    }
     for space in state.get("spaces", []):
-        title = space.get("display_name") or ""
-        print(f"  {space.get('name')}  {title}  [{space.get('type')}]", file=out)
+        title = space.get("displayName") or "(no name)"
+        print(f"  {space.get('name')}  {title}  [{space.get('spaceType')}]", file=out)
         by_role: dict[str, list[str]] = {}
-        for member in space.get("members", []):
-            user = str(member.get("user") or member.get("member", {}).get("name", ""))
-            who = emails.get(user.removeprefix("users/"), user)
-            by_role.setdefault(str(member.get("role", "")), []).append(who)
-        for role, people in sorted(by_role.items()):
-            print(f"      {role:<24} {', '.join(sorted(people))}", file=out)
+        for member in space.get("memberships", []):
+            who = member.get("email") or ("the chatsync app" if member.get("app") else member.get("user"))
+            by_role.setdefault(str(member.get("role", "")), []).append(str(who))
+        for role in ("ROLE_MANAGER", "ROLE_ASSISTANT_MANAGER", "ROLE_MEMBER"):
+            if role in by_role:
+                label = ROLE_LABELS[role]
+                print(f"      {label:<8} {', '.join(sorted(by_role[role]))}", file=out)
+
+
+ROLE_LABELS = {"ROLE_MANAGER": "owner", "ROLE_ASSISTANT_MANAGER": "manager", "ROLE_MEMBER": "member"}

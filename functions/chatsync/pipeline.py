@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -20,7 +20,16 @@ from chatsync import events as ev
 from chatsync.chat.port import ChatMembers
 from chatsync.executing import Executor, OpResult, Outcome, Report, RetryPolicy, describe
 from chatsync.logs import Logger
-from chatsync.model import Decision, Email, EmploymentStatus, Person, Role, SpaceName, SpaceType
+from chatsync.model import (
+    Decision,
+    Email,
+    EmploymentStatus,
+    MemberKind,
+    Person,
+    Role,
+    SpaceName,
+    SpaceType,
+)
 from chatsync.rendering import action as action_of
 from chatsync.rules import Ruleset, evaluate
 from chatsync.store import AuditEntry, StateStore, Watermark
@@ -231,14 +240,19 @@ class Pipeline:
             for d in evaluate(self.ruleset, p)
             if spaces is None or d.space in spaces
         ]
+        # Chat lists people by users/{id}; the Directory says which email each id is.
+        by_id = {f"users/{p.google_user_id}": p.email for p in people if p.google_user_id}
         current: dict[SpaceName, planning.SpaceState] = {}
         for managed in self.ruleset.spaces:
             if spaces is not None and managed.name not in spaces:
                 continue
             if not self._is_named_space(managed.name, log):
                 continue
-            members = self.chat.list_members(managed.name)
-            roster = {m.email: m for m in members if m.email is not None}
+            members = [
+                m if m.email is not None or m.user not in by_id else replace(m, email=by_id[m.user])
+                for m in self.chat.list_members(managed.name)
+            ]
+            roster = {m.email or Email(m.user): m for m in members if m.kind is MemberKind.HUMAN}
             owners = frozenset(m.email or Email(m.user) for m in members if m.role is Role.OWNER)
             current[managed.name] = planning.SpaceState(
                 space=managed.name, members=roster, owners=owners, complete=True
@@ -314,8 +328,6 @@ class Pipeline:
 
 
 def _with_groups(person: Person, groups: frozenset[Email]) -> Person:
-    from dataclasses import replace
-
     return replace(person, groups=groups)
 
 
