@@ -43,19 +43,21 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 REPO = Path(__file__).resolve().parent.parent
 PUBSUB_JSON = REPO / "terraform" / "pubsub.json"
 DEFAULT_PROJECT = "chatsync-local"
 
 
-@dataclass(frozen=True, slots=True)
-class Stream:
-    """One event stream of ``terraform/pubsub.json`` with every derived name."""
+class Stream(NamedTuple):
+    """One event stream of ``terraform/pubsub.json`` with every derived name.
+
+    (A NamedTuple, not a dataclass: the Terraform tests load this file without registering
+    it as a module, which dataclasses need.)
+    """
 
     key: str
     topic: str
