@@ -6,6 +6,7 @@
     │   ├── RuleConfigError       a rules file that does not load (names file, rule, field)
     │   ├── ConfigError           a setting that does not parse (names the variable)
     │   ├── PlanRefused           a reviewed plan no longer matches the live state
+    │   ├── InvalidResourceName   a Chat resource name that fails validation (no request is sent)
     │   └── ChatPermissionDenied  400/403 from Chat: the admin must fix something
     ├── RetryableError            another delivery may succeed; may carry ``delay`` seconds
     │   ├── ChatRateLimited       429
@@ -70,6 +71,10 @@ class ConfigError(PermanentError):
 
 class PlanRefused(PermanentError):
     """A saved plan whose premises no longer hold; the message names what moved."""
+
+
+class InvalidResourceName(PermanentError):
+    """A ``spaces/<id>`` / ``users/<id-or-email>`` name that does not validate; never sent."""
 
 
 class ChatApiError(SyncError):

@@ -7,6 +7,10 @@ Outcome map:
     409 on create               -> already a member: read it back and carry on
     404 on delete / get         -> not a member: done / None
     400, 401, 403, other 404    -> ChatPermissionDenied (permanent, with what the admin must fix)
+
+Every resource name is validated before a request is built (``spaces/<id>``,
+``users/<id-or-email>``, ``spaces/<id>/members/<id-or-email>``): a name that does not validate
+raises ``InvalidResourceName`` and nothing is sent.
 """
 
 from __future__ import annotations
@@ -21,7 +25,16 @@ from urllib.parse import quote
 
 from chatsync import errors
 from chatsync.chat.port import SpaceInfo
-from chatsync.model import Email, MemberKind, Membership, Role, SpaceName, SpaceType
+from chatsync.model import (
+    EMAIL,
+    SPACE_NAME,
+    Email,
+    MemberKind,
+    Membership,
+    Role,
+    SpaceName,
+    SpaceType,
+)
 
 PAGE_SIZE = 1000
 """Chat's maximum page size: the fewest list calls per roster."""
@@ -38,6 +51,51 @@ _FIXES = {
     "FAILED_PRECONDITION": "Chat refused the change as it stands (e.g. the last owner)",
     "INVALID_ARGUMENT": "Chat rejected the request: check the resource names in the rules file",
 }
+
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+def checked_space(space: str) -> SpaceName:
+    """``space`` if it is ``spaces/<id>``; else ``InvalidResourceName`` (nothing is sent)."""
+    if not isinstance(space, str) or not SPACE_NAME.fullmatch(space):
+        raise errors.InvalidResourceName(f"{_shown(space)} is not a space name (spaces/<id>)")
+    return SpaceName(space)
+
+
+def checked_user(email: str) -> str:
+    """``users/<email>`` for a valid email; else ``InvalidResourceName``."""
+    if not _is_email(email):
+        raise errors.InvalidResourceName(f"{_shown(email)} is not an email for users/<email>")
+    return f"users/{email}"
+
+
+def _is_email(value: object) -> bool:
+    """A whole email whose local part is a dot-atom (no leading, trailing or double dot: a
+    ``..`` path segment must never reach a URL)."""
+    if not isinstance(value, str) or len(value) > 254 or not EMAIL.fullmatch(value):
+        return False
+    local = value.rpartition("@")[0]
+    return not (local.startswith(".") or local.endswith(".") or ".." in local)
+
+
+def checked_member_name(name: str) -> str:
+    """``spaces/<id>/members/<id-or-email>``; else ``InvalidResourceName``."""
+    space, sep, member = name.partition("/members/") if isinstance(name, str) else ("", "", "")
+    if (
+        not sep
+        or not SPACE_NAME.fullmatch(space)
+        or not (_ID.fullmatch(member) or _is_email(member))
+    ):
+        raise errors.InvalidResourceName(
+            f"{_shown(name)} is not a membership name (spaces/<id>/members/<id-or-email>)"
+        )
+    return name
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def check_response(exc: BaseException, *, call: str) -> errors.SyncError:
@@ -196,6 +254,7 @@ class RestChatMembers:
 
     # -- the port -----------------------------------------------------------------------------
     def get_space(self, space: SpaceName) -> SpaceInfo:
+        checked_space(space)
         body = self._execute(
             self._spaces().get(name=space, **self._admin_kw()), call=f"spaces.get {space}"
         )
@@ -206,6 +265,8 @@ class RestChatMembers:
         return SpaceInfo(name=space, space_type=kind, display_name=str(body.get("displayName", "")))
 
     def get_member(self, space: SpaceName, email: Email) -> Membership | None:
+        checked_space(space)
+        checked_user(email)
         name = f"{space}/members/{quote(email, safe='@.+-_')}"
         request = self._spaces().members().get(name=name, **self._admin_kw())
         try:
@@ -224,6 +285,7 @@ class RestChatMembers:
         return list(self._pages(space, owners_only=owners_only))
 
     def _pages(self, space: SpaceName, *, owners_only: bool) -> Iterator[Membership]:
+        checked_space(space)
         query = 'member.type = "HUMAN"'
         if owners_only:
             query += ' AND role = "ROLE_MANAGER"'
@@ -247,7 +309,8 @@ class RestChatMembers:
                 return
 
     def add_member(self, space: SpaceName, email: Email) -> Membership:
-        body = {"member": {"name": f"users/{email}", "type": "HUMAN"}}
+        body = {"member": {"name": checked_user(email), "type": "HUMAN"}}
+        checked_space(space)
         request = self._spaces().members().create(parent=space, body=body, **self._admin_kw())
         try:
             created = request.execute(num_retries=0)
@@ -264,6 +327,7 @@ class RestChatMembers:
         return self._membership(space, created)
 
     def set_role(self, membership: Membership, role: Role) -> Membership:
+        checked_member_name(membership.name)
         request = (
             self._spaces()
             .members()
@@ -275,6 +339,7 @@ class RestChatMembers:
         return self._membership(membership.space, body)
 
     def remove_member(self, membership: Membership) -> None:
+        checked_member_name(membership.name)
         request = self._spaces().members().delete(name=membership.name, **self._admin_kw())
         try:
             request.execute(num_retries=0)
