@@ -1,0 +1,93 @@
+"""The variable validations really accept good input and refuse bad input.
+
+``variables.tf`` needs no provider, so a copy of it alone can be planned offline wherever a
+``terraform`` binary exists (skipped elsewhere).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import TERRAFORM
+
+REQUIRED = {"project_id": "my-chatsync-123", "admin_subject": "admin@example.com"}
+
+Plan = Callable[..., tuple[int, str]]
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    """Run ``terraform plan`` on variables.tf with some variables; return (exit code, output)."""
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("no terraform binary on PATH")
+    workdir: Path = tmp_path_factory.mktemp("tfvars")
+    shutil.copy(TERRAFORM / "variables.tf", workdir / "variables.tf")
+    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [terraform, *args, "-no-color", "-input=false"],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    init = run("init", "-backend=false")
+    assert init.returncode == 0, init.stdout + init.stderr
+
+    def plan_with(**overrides: str) -> tuple[int, str]:
+        values = {**REQUIRED, **overrides}
+        result = run("plan", *(f"-var={k}={v}" for k, v in values.items()))
+        return result.returncode, result.stdout + result.stderr
+
+    return plan_with
+
+
+def test_defaults_and_required_inputs_validate(plan: Plan) -> None:
+    """The example's required values plus every default pass validation."""
+    code, output = plan()
+    assert code == 0, output
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"chat_writes_per_minute_budget": "301"}, "chat_writes_per_minute_budget must be 1-300"),
+        ({"chat_reads_per_minute_budget": "3001"}, "chat_reads_per_minute_budget must be 1-3000"),
+        (
+            {
+                "functions": "{hr={max_instances=100},group={max_instances=100},"
+                "chat={max_instances=100},reconcile={max_instances=1}}"
+            },
+            "exceeds chat_writes_per_minute_budget",
+        ),
+        ({"functions": "{hr={max_instances=1}}"}, "must have exactly the keys"),
+        (
+            {
+                "functions": "{hr={max_instances=1,timeout_seconds=600},group={max_instances=1},"
+                "chat={max_instances=1},reconcile={max_instances=1}}"
+            },
+            "Each timeout_seconds must be 10-540",
+        ),
+        ({"admin_subject": "not-an-email"}, "admin_subject must be the email address"),
+        ({"ingress_settings": "ALLOW_INTERNAL_AND_GCLB"}, "ingress_settings must be"),
+        ({"reconcile_schedule": "every day"}, "five-field cron"),
+        ({"retry_maximum_backoff": "5s"}, "not below retry_minimum_backoff"),
+        ({"runtime": "python310"}, "runtime must be python312 or python313"),
+    ],
+)
+def test_bad_inputs_are_refused(plan: Plan, overrides: dict[str, str], message: str) -> None:
+    """Each out-of-range input fails the plan with its own message."""
+    code, output = plan(**overrides)
+    assert code != 0
+    assert message in " ".join(output.split()), output
