@@ -89,7 +89,7 @@ class Logger:
             **self.bound,
             **fields,
         }
-        record = {k: self._clean(v) for k, v in record.items() if v is not None}
+        record = {k: self._clean(v) for k, v in record.items()}
         if self.sink is not None:
             self.sink(record)
         stream = self.stream if self.stream is not None else sys.stdout
