@@ -19,6 +19,7 @@ def chatsync(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
     return subprocess.run(
         [sys.executable, "-m", "chatsync.cli", *args],
         capture_output=True,
+        check=False,
         text=True,
         timeout=120,
         env={**os.environ, **(env or {})},

@@ -84,7 +84,7 @@ def test_a_promotion_to_owner_is_a_create_then_a_patch(emulator, post, capsys):
     """Chat ignores a role on create: chatsync creates, then patches to ROLE_MANAGER."""
     post("01-hire.json", capsys)
     post("02-transfer.json", capsys)
-    status, records = post("03-promotion.json", capsys)
+    status, _ = post("03-promotion.json", capsys)
     assert status == 200
     assert roster(emulator, "spaces/AAAAdata")["ana.silva@example.com"] == "ROLE_MANAGER"
     assert (
@@ -149,7 +149,7 @@ def test_a_late_event_does_not_move_state_backwards(emulator, post, capsys):
     post("01-hire.json", capsys)
     post("02-transfer.json", capsys)
     before = len(writes(emulator))
-    status, records = post("10-late.json", capsys)
+    status, _ = post("10-late.json", capsys)
     assert status == 200
     assert len(writes(emulator)) == before
     assert "ana.silva@example.com" not in roster(emulator, "spaces/AAAAplatform")
