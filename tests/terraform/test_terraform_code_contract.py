@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
+import sys
 from typing import Any
 
 import pytest
@@ -100,7 +101,12 @@ def _local_pubsub_topics() -> set[str]:
     spec = importlib.util.spec_from_file_location("_chatsync_local_pubsub", LOCAL_PUBSUB)
     assert spec is not None and spec.loader is not None
     script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    # Registered while it runs, so dataclasses and typing in the script resolve their module.
+    sys.modules[spec.name] = script
+    try:
+        spec.loader.exec_module(script)
+    finally:
+        del sys.modules[spec.name]
     for name in ("topic_names", "topics", "list_topics", "all_topics"):
         found = getattr(script, name, None)
         if callable(found):
