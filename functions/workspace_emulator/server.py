@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import threading
 from collections.abc import Mapping, Sequence
@@ -18,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from workspace_emulator import emulator, errors
+from workspace_emulator import directory_changes, emulator, errors
 
 Seed = Mapping[str, Any] | str | Path | None
 
@@ -28,6 +29,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     server: _Server
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        """Disable Nagle: headers and body go out at once (avoids 40 ms delayed-ACK stalls)."""
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -206,6 +212,14 @@ class EmulatorServer:
     def flush_events(self, timeout: float = 10.0) -> None:
         """Wait until push/Pub/Sub deliveries queued so far are done."""
         self.emulator.world.events.flush(timeout)
+
+    def directory_update_user(self, email: str, snapshot: Mapping[str, Any]) -> None:
+        """Apply an HR snapshot to a directory user (what an HR-to-Directory bridge does)."""
+        directory_changes.update_user(self.emulator.world.store, email, snapshot)
+
+    def directory_change(self, *, group: str, member: str, added: bool) -> None:
+        """Add or remove a direct member of a directory group."""
+        directory_changes.set_group_member(self.emulator.world.store, group, member, added=added)
 
     def set_time_scale(self, scale: float) -> None:
         """Quotas run *scale* times faster (60 → a minute of quota in a second)."""
