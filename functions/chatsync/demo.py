@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from chatsync import messages
+from chatsync.executing import describe
 
 HERE = Path(__file__).resolve().parent
 DEMO_DIR = HERE / "samples" / "demo"
@@ -145,11 +146,9 @@ def show(record: dict[str, Any], out: Any) -> None:
         print(f"    = {record.get('message')}{error}", file=out)
 
 
-def directory_side_effects(emu: Any, message: messages.TestMessage) -> None:
+def directory_side_effects(emu: Any, message: messages.TestMessage, seen: dict[str, int]) -> None:
     """What Workspace itself would show after the event: the HR bridge writes the Directory,
     and a group change is already in the group when its audit log arrives."""
-    if not hasattr(emu, "directory_change"):
-        return
     try:
         data = json.loads(message.data)
     except ValueError:
@@ -166,9 +165,13 @@ def directory_side_effects(emu: Any, message: messages.TestMessage) -> None:
             added=event_type == "group.member_added",
         )
     elif event_type.startswith("person.") and isinstance(data.get("person"), dict):
-        person = data["person"]
+        person, email = data["person"], str(subject.get("work_email"))
+        sequence = int(data.get("sequence") or 0)
+        if sequence < seen.get(email, 0):
+            return  # the bridge does not write an older record over a newer one
+        seen[email] = sequence
         if person.get("employment_status") in ("active", "leave", "terminated", "pre_hire"):
-            emu.directory_update_user(subject.get("work_email"), person)
+            emu.directory_update_user(email, person)
 
 
 def run_demo(out: Any = sys.stdout) -> int:
@@ -207,10 +210,14 @@ def run_demo(out: Any = sys.stdout) -> int:
         )
         before, _ = checker.plan_all(log=quiet)
         print(
-            f"Before the story, a full reconcile would change {len(before.operations)} "
-            f"membership(s): the spaces start in step with the rules.\n",
+            f"Before the story, a full reconcile finds {len(before.operations)} "
+            "difference(s) that no event will report:",
             file=out,
         )
+        for op in before.operations:
+            print(f"    {describe(op)}   <- {'; '.join(op.reasons)}", file=out)
+        print("", file=out)
+        seen: dict[str, int] = {}
         with functions(env) as procs:
             print(
                 "Functions served by functions-framework on 127.0.0.1: "
@@ -220,7 +227,7 @@ def run_demo(out: Any = sys.stdout) -> int:
             )
             for message in story:
                 print(f"> {message.description or message.origin}", file=out)
-                directory_side_effects(emu, message)
+                directory_side_effects(emu, message, seen)
                 proc = procs[message.entry_point]
                 headers, body = message.cloud_event()
                 status = _post(proc.url, headers, body)
@@ -232,8 +239,7 @@ def run_demo(out: Any = sys.stdout) -> int:
         print("Final rosters:", file=out)
         _rosters(emu.state(), out)
         print(
-            f"\nAfter the story, a full reconcile would change {len(after.operations)} "
-            f"membership(s).",
+            f"\nAfter the story, a full reconcile finds {len(after.operations)} difference(s).",
             file=out,
         )
         print(f"Demo finished in {time.monotonic() - started:.1f}s.", file=out)
@@ -257,7 +263,9 @@ def _rosters(state: dict[str, Any], out: Any) -> None:
         print(f"  {space.get('name')}  {title}  [{space.get('spaceType')}]", file=out)
         by_role: dict[str, list[str]] = {}
         for member in space.get("memberships", []):
-            who = member.get("email") or ("the chatsync app" if member.get("app") else member.get("user"))
+            who = member.get("email") or (
+                "the chatsync app" if member.get("app") else member.get("user")
+            )
             by_role.setdefault(str(member.get("role", "")), []).append(str(who))
         for role in ("ROLE_MANAGER", "ROLE_ASSISTANT_MANAGER", "ROLE_MEMBER"):
             if role in by_role:
@@ -265,4 +273,8 @@ def _rosters(state: dict[str, Any], out: Any) -> None:
                 print(f"      {label:<8} {', '.join(sorted(by_role[role]))}", file=out)
 
 
-ROLE_LABELS = {"ROLE_MANAGER": "owner", "ROLE_ASSISTANT_MANAGER": "manager", "ROLE_MEMBER": "member"}
+ROLE_LABELS = {
+    "ROLE_MANAGER": "owner",
+    "ROLE_ASSISTANT_MANAGER": "manager",
+    "ROLE_MEMBER": "member",
+}
