@@ -54,6 +54,8 @@ class Pipeline:
     dry_run: bool = False
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
+    workers: int = 8
+    """Spaces applied side by side (threads); the rate limiter, not this, bounds the call rate."""
     _space_types: dict[SpaceName, SpaceType] = field(default_factory=dict)
 
     # -- dispatch -----------------------------------------------------------------------------
@@ -315,7 +317,12 @@ class Pipeline:
                 run_id=run_id,
             )
         executor = Executor(
-            self.chat, policy=self.policy, sleep=self.sleep, dry_run=self.dry_run, on_result=record
+            self.chat,
+            policy=self.policy,
+            sleep=self.sleep,
+            dry_run=self.dry_run,
+            on_result=record,
+            workers=self.workers,
         )
         report = executor.apply(the_plan)
         if entries:

@@ -7,10 +7,12 @@ rather than answered with 429 there.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
+from chatsync import errors
 from chatsync.chat.port import ChatMembers, SpaceInfo
 from chatsync.model import Email, Membership, Role, SpaceName
 
@@ -53,6 +55,15 @@ class TokenBucket:
         if wait > 0:
             self.waited += wait
             self._sleep(wait)
+
+    def hold(self, seconds: float) -> None:
+        """Grant nothing for ``seconds``: Chat answered 429 with Retry-After, so every thread
+        sharing this bucket waits, not only the one that was refused."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            self._tokens = min(self._tokens, -seconds * self.rate)
 
 
 class Limits:
@@ -106,7 +117,11 @@ class Limits:
 
 
 class RateLimitedChat:
-    """A ``ChatMembers`` that waits for quota before every call it forwards."""
+    """A ``ChatMembers`` that waits for quota before every call it forwards.
+
+    A 429 that still gets through (another client in the project, or Chat's own windows) holds
+    the bucket that was spent for the Retry-After delay, then propagates for the executor to retry.
+    """
 
     def __init__(self, inner: ChatMembers, limits: Limits) -> None:
         self.inner = inner
@@ -118,23 +133,37 @@ class RateLimitedChat:
 
     def get_member(self, space: SpaceName, email: Email) -> Membership | None:
         self.limits.read(space)
-        return self.inner.get_member(space, email)
+        with self._holding(self.limits.space(space)):
+            return self.inner.get_member(space, email)
 
     def list_members(self, space: SpaceName, *, owners_only: bool = False) -> Sequence[Membership]:
         self.limits.read(space)  # one page; rosters past 1000 people spend more below
-        members = self.inner.list_members(space, owners_only=owners_only)
+        with self._holding(self.limits.space(space)):
+            members = self.inner.list_members(space, owners_only=owners_only)
         for _ in range(len(members) // 1000):
             self.limits.read(space)
         return members
 
     def add_member(self, space: SpaceName, email: Email) -> Membership:
         self.limits.write()
-        return self.inner.add_member(space, email)
+        with self._holding(self.limits.writes):
+            return self.inner.add_member(space, email)
 
     def set_role(self, membership: Membership, role: Role) -> Membership:
         self.limits.write()
-        return self.inner.set_role(membership, role)
+        with self._holding(self.limits.writes):
+            return self.inner.set_role(membership, role)
 
     def remove_member(self, membership: Membership) -> None:
         self.limits.write()
-        self.inner.remove_member(membership)
+        with self._holding(self.limits.writes):
+            self.inner.remove_member(membership)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _holding(bucket: TokenBucket) -> Iterator[None]:
+        try:
+            yield
+        except errors.ChatRateLimited as exc:
+            bucket.hold(exc.delay if exc.delay is not None else 1.0 / bucket.rate)
+            raise
