@@ -191,7 +191,8 @@ def _send(
 def _publish(topic: str, message: dict[str, Any], publisher: list[Any]) -> None:
     """Publish on the Pub/Sub emulator; *publisher* caches the client between messages."""
     if not publisher:
-        from google.cloud import pubsub_v1  # noqa: PLC0415 - lazy: only with a topic
+        # Imported lazily: only needed when a topic is configured.
+        from google.cloud import pubsub_v1
 
         options = pubsub_v1.types.PublisherOptions(enable_message_ordering=True)
         publisher.append(pubsub_v1.PublisherClient(publisher_options=options))
