@@ -24,9 +24,14 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from chatsync import errors
-from chatsync.events import chat_membership, fields, hr, raw, ticks, types
+from chatsync.events import auditlog, chat_membership, fields, hr, raw, ticks, types
 
-ADAPTERS: tuple[raw.Adapter, ...] = (hr.ADAPTER, chat_membership.ADAPTER, ticks.ADAPTER)
+ADAPTERS: tuple[raw.Adapter, ...] = (
+    hr.ADAPTER,
+    chat_membership.ADAPTER,
+    auditlog.ADAPTER,
+    ticks.ADAPTER,
+)
 """Tried in order; the first whose ``matches`` is true decodes the message."""
 
 PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
