@@ -128,7 +128,15 @@ class Explanation:
 def evaluate(ruleset: schema.Ruleset, person: model.Person) -> tuple[model.Decision, ...]:
     """One decision per managed space, sorted by space name."""
     results = tuple(_explain_rule(rule, person) for rule in ruleset.rules)
-    return tuple(_decide(ruleset, space, person, results) for space in ruleset.spaces)
+    # Rules by space once, so a ruleset of many spaces costs rules + spaces, not rules x spaces.
+    by_space: dict[model.SpaceName, list[RuleExplanation]] = {}
+    for result in results:
+        for name in result.spaces:
+            by_space.setdefault(name, []).append(result)
+    return tuple(
+        _decide(ruleset, space, person, tuple(by_space.get(space.name, ())))
+        for space in ruleset.spaces
+    )
 
 
 def explain(ruleset: schema.Ruleset, person: model.Person, space: str | None = None) -> Explanation:
