@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
-from chatsync import errors, planning
+from chatsync import drifting, errors, planning, reconciling, subscriptions
 from chatsync import events as ev
 from chatsync.chat.port import ChatMembers
 from chatsync.executing import Executor, OpResult, Outcome, Report, RetryPolicy, describe
@@ -24,7 +24,6 @@ from chatsync.model import (
     Decision,
     Email,
     EmploymentStatus,
-    MemberKind,
     Person,
     Role,
     SpaceName,
@@ -56,6 +55,10 @@ class Pipeline:
     sleep: Callable[[float], None] = time.sleep
     workers: int = 8
     """Spaces applied side by side (threads); the rate limiter, not this, bounds the call rate."""
+    drift_mode: str = "revert"
+    """``revert`` or ``report`` a manual change that contradicts the rules (see drifting)."""
+    workspace_events: subscriptions.WorkspaceEvents | None = None
+    events_topic: str = ""
     _space_types: dict[SpaceName, SpaceType] = field(default_factory=dict)
 
     # -- dispatch -----------------------------------------------------------------------------
@@ -95,9 +98,24 @@ class Pipeline:
         if isinstance(event, ev.ChatMembershipEvent):
             return self._chat_event(event, log)
         if isinstance(event, ev.ReconcileTick):
+            if event.renew_subscriptions:
+                return self.renew_subscriptions(log=log)
             return self.reconcile_all(run_id=event.meta.event_id, log=log)
         log.info("subscription lifecycle event", subscription=event.subscription, kind=event.kind)
+        if event.kind in ("expirationReminder", "expired"):
+            return self.renew_subscriptions(log=log)
         return Report()
+
+    def renew_subscriptions(self, *, log: Logger) -> Report:
+        """One live Workspace Events subscription per managed space (see subscriptions)."""
+        if self.workspace_events is None:
+            log.warning("no Workspace Events client configured: subscriptions not renewed")
+            return Report()
+        spaces = [s.name for s in self.ruleset.spaces]
+        renewal = subscriptions.ensure(
+            self.workspace_events, spaces, topic=self.events_topic, now=self.clock(), log=log
+        )
+        return Report(extra={"subscriptions": renewal.summary()})
 
     def _person_event(self, event: ev.PersonEvent, log: Logger) -> Report:
         person = event.person
@@ -120,6 +138,9 @@ class Pipeline:
                     "due": event.effective_at.timestamp(),
                     "email": person.email,
                     "event_type": event.meta.event_type,
+                    "person": reconciling.person_to_dict(person),
+                    "occurred_at": mark.occurred_at,
+                    "sequence": mark.sequence,
                 },
             )
             log.info(
@@ -160,25 +181,18 @@ class Pipeline:
             return Person(email=address, employment_status=EmploymentStatus.TERMINATED)
 
     def _chat_event(self, event: ev.ChatMembershipEvent, log: Logger) -> Report:
-        if event.member_type not in (None, "HUMAN") or not event.user:
-            log.info(
-                "chat membership event for an app or group: not ours to manage",
-                space=event.space,
-                membership=event.membership_name,
-            )
-            return Report()
-        if self.ruleset.space(event.space) is None:
-            log.info("chat membership event in an unmanaged space: ignored", space=event.space)
-            return Report()
-        person = self._facts(Email(event.user.removeprefix("users/")))
-        return self.reconcile_person(
-            person, run_id=event.meta.event_id, log=log, spaces=(event.space,)
-        )
+        return drifting.handle(self, event, log)
 
     # -- one person ---------------------------------------------------------------------------
     def reconcile_person(
         self, person: Person, *, run_id: str, log: Logger, spaces: Sequence[SpaceName] | None = None
     ) -> Report:
+        the_plan, live = self.plan_person(person, log=log, spaces=spaces)
+        return self.execute(the_plan, run_id=run_id, log=log, decisions=live)
+
+    def plan_person(
+        self, person: Person, *, log: Logger, spaces: Sequence[SpaceName] | None = None
+    ) -> tuple[planning.Plan, list[Decision]]:
         decisions = [
             d for d in evaluate(self.ruleset, person) if spaces is None or d.space in spaces
         ]
@@ -197,7 +211,7 @@ class Pipeline:
             owners: frozenset[Email] = frozenset()
             if membership is not None and membership.role is Role.OWNER:
                 owners = frozenset(
-                    m.email or Email(m.user)
+                    person.email if m.user == membership.user else m.email or Email(m.user)
                     for m in self.chat.list_members(decision.space, owners_only=True)
                 )
             current[decision.space] = planning.SpaceState(
@@ -207,8 +221,7 @@ class Pipeline:
                 complete=False,
             )
             live.append(decision)
-        the_plan = planning.plan(self.ruleset, live, current)
-        return self.execute(the_plan, run_id=run_id, log=log, decisions=live)
+        return planning.plan(self.ruleset, live, current), live
 
     def _is_named_space(self, space: SpaceName, log: Logger) -> bool:
         kind = self._space_types.get(space)
@@ -229,38 +242,15 @@ class Pipeline:
     def reconcile_all(
         self, *, run_id: str, log: Logger, spaces: Sequence[SpaceName] | None = None
     ) -> Report:
-        the_plan, decisions = self.plan_all(log=log, spaces=spaces)
-        return self.execute(the_plan, run_id=run_id, log=log, decisions=decisions)
+        """Every managed space (or ``spaces``) against the Directory; due deferred events too."""
+        return reconciling.run(self, run_id=run_id, log=log, spaces=spaces)[1]
 
     def plan_all(
         self, *, log: Logger, spaces: Sequence[SpaceName] | None = None
     ) -> tuple[planning.Plan, list[Decision]]:
-        people = self.directory.list_people()
-        decisions = [
-            d
-            for p in people
-            for d in evaluate(self.ruleset, p)
-            if spaces is None or d.space in spaces
-        ]
-        # Chat lists people by users/{id}; the Directory says which email each id is.
-        by_id = {f"users/{p.google_user_id}": p.email for p in people if p.google_user_id}
-        current: dict[SpaceName, planning.SpaceState] = {}
-        for managed in self.ruleset.spaces:
-            if spaces is not None and managed.name not in spaces:
-                continue
-            if not self._is_named_space(managed.name, log):
-                continue
-            members = [
-                m if m.email is not None or m.user not in by_id else replace(m, email=by_id[m.user])
-                for m in self.chat.list_members(managed.name)
-            ]
-            roster = {m.email or Email(m.user): m for m in members if m.kind is MemberKind.HUMAN}
-            owners = frozenset(m.email or Email(m.user) for m in members if m.role is Role.OWNER)
-            current[managed.name] = planning.SpaceState(
-                space=managed.name, members=roster, owners=owners, complete=True
-            )
-        wanted = [d for d in decisions if d.space in current]
-        return planning.plan(self.ruleset, wanted, current), wanted
+        """The full reconcile's plan, nothing applied (see reconciling.survey)."""
+        result = reconciling.survey(self, log=log, spaces=spaces)
+        return result.plan, list(result.decisions)
 
     # -- apply and record -----------------------------------------------------------------------
     def execute(

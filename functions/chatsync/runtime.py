@@ -20,6 +20,7 @@ def build_pipeline(
     from chatsync.ratelimit import Limits, RateLimitedChat
     from chatsync.rules import load_rules
     from chatsync.store import open_store
+    from chatsync.subscriptions import WorkspaceEvents
 
     ruleset = load_rules(settings.rules_file)
     directory = DirectoryClient(
@@ -32,6 +33,11 @@ def build_pipeline(
         credentials.chat_credentials(settings),
         endpoint=settings.chat_endpoint,
         admin=settings.auth_mode == "admin",
+        timeout=settings.request_timeout,
+    )
+    events = WorkspaceEvents(
+        credentials.chat_credentials(settings),
+        endpoint=settings.events_endpoint,
         timeout=settings.request_timeout,
     )
     limits = Limits(
@@ -52,4 +58,7 @@ def build_pipeline(
         ),
         policy=RetryPolicy(max_attempts=settings.max_attempts),
         dry_run=settings.dry_run,
+        drift_mode=settings.drift_mode,
+        workspace_events=events,
+        events_topic=settings.events_topic,
     )

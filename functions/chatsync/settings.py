@@ -79,6 +79,14 @@ class Settings:
     """CHATSYNC_DRIFT_MODE: what to do with a manual change that contradicts the rules in an
     authoritative space: ``revert`` it or only ``report`` it."""
 
+    events_endpoint: str = "https://workspaceevents.googleapis.com/"
+    """CHATSYNC_EVENTS_ENDPOINT: Workspace Events API base URL (subscriptions for drift events);
+    the emulator serves the same paths."""
+
+    chat_events_topic: str = ""
+    """CHATSYNC_CHAT_EVENTS_TOPIC: ``projects/P/topics/T`` the drift subscriptions deliver to.
+    Empty: ``projects/<project>/topics/chatsync-chat-events`` (terraform/pubsub.json)."""
+
     writes_per_minute: float = 300.0
     """CHATSYNC_WRITES_PER_MINUTE: membership writes (create, patch, delete) per minute this
     instance may send. Chat allows 300 per project: set it to 300 / max instances."""
@@ -134,6 +142,7 @@ class Settings:
         for var, url in (
             ("CHATSYNC_CHAT_ENDPOINT", self.chat_endpoint),
             ("CHATSYNC_DIRECTORY_ENDPOINT", self.directory_endpoint),
+            ("CHATSYNC_EVENTS_ENDPOINT", self.events_endpoint),
         ):
             if not url.startswith(("http://", "https://")):
                 raise ConfigError(f"{var}={url!r} is not a URL (expected http(s)://host[:port]/)")
@@ -151,6 +160,13 @@ class Settings:
                 raise ConfigError(f"{var}={value!r} must be greater than 0")
         if self.max_attempts < 1:
             raise ConfigError(f"CHATSYNC_MAX_ATTEMPTS={self.max_attempts!r} must be at least 1")
+
+    @property
+    def events_topic(self) -> str:
+        """Where drift subscriptions deliver: CHATSYNC_CHAT_EVENTS_TOPIC or the default name."""
+        return self.chat_events_topic or (
+            f"projects/{self.project or 'chatsync-local'}/topics/chatsync-chat-events"
+        )
 
     @classmethod
     def variables(cls) -> tuple[str, ...]:

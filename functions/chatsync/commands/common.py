@@ -14,7 +14,7 @@ def add_connection_flags(p: argparse.ArgumentParser) -> None:
         "--endpoint",
         metavar="URL",
         help="Chat and Directory base URL, e.g. the emulator's "
-        "(CHATSYNC_CHAT_ENDPOINT, CHATSYNC_DIRECTORY_ENDPOINT)",
+        "(CHATSYNC_CHAT_ENDPOINT, CHATSYNC_DIRECTORY_ENDPOINT, CHATSYNC_EVENTS_ENDPOINT)",
     )
     p.add_argument(
         "--token", metavar="TOKEN", help="fixed bearer token, emulator only (CHATSYNC_ACCESS_TOKEN)"
@@ -28,6 +28,7 @@ def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
         rules_file=getattr(args, "rules", None),
         chat_endpoint=endpoint,
         directory_endpoint=endpoint,
+        events_endpoint=endpoint,
         access_token=getattr(args, "token", None),
         state_path=getattr(args, "state", None),
         **extra,

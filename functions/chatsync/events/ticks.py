@@ -1,5 +1,6 @@
-"""Messages on the reconcile topic: a tick (``{"kind": "reconcile"}`` or empty data) or an
-approval of a held plan (``{"kind": "approve", "plan_id": "..."}``).
+"""Messages on the reconcile topic: a tick (``{"kind": "reconcile"}`` or empty data), an
+approval of a held plan (``{"kind": "approve", "plan_id": "..."}``) or a subscription renewal
+tick (``{"kind": "renew_subscriptions"}``).
 
 A tick may narrow its scope: ``{"kind": "reconcile", "spaces": ["spaces/AAAA"]}``.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 from chatsync import model
 from chatsync.events import fields, raw, types
 
-KINDS = ("reconcile", "approve")
+KINDS = ("reconcile", "approve", "renew_subscriptions")
 _DATA = "message.data"
 
 
@@ -41,6 +42,8 @@ def decode(message: raw.RawMessage) -> tuple[types.Event, ...]:
                 meta=meta, approve_plan=fields.string(body, "plan_id", _DATA, where)
             ),
         )
+    if kind == "renew_subscriptions":
+        return (types.ReconcileTick(meta=meta, renew_subscriptions=True),)
     names = fields.strings(body, "spaces", _DATA, where)
     scope: list[model.SpaceName] = []
     for i, name in enumerate(names):

@@ -119,6 +119,8 @@ class ReconcileTick:
     scope: tuple[model.SpaceName, ...] = ()
     """The spaces to reconcile; empty means every managed space."""
     approve_plan: str | None = None
+    renew_subscriptions: bool = False
+    """``{"kind": "renew_subscriptions"}``: renew the Workspace Events subscriptions instead."""
 
 
 Event = (
