@@ -8,14 +8,16 @@ a stale event (older than the person's watermark) is dropped.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
-from chatsync import drifting, errors, planning, reconciling, subscriptions
+from chatsync import approving, drifting, errors, planning, reconciling, safety, subscriptions
 from chatsync import events as ev
 from chatsync.chat.port import ChatMembers
 from chatsync.executing import Executor, OpResult, Outcome, Report, RetryPolicy, describe
@@ -60,6 +62,8 @@ class Pipeline:
     workspace_events: subscriptions.WorkspaceEvents | None = None
     events_topic: str = ""
     _space_types: dict[SpaceName, SpaceType] = field(default_factory=dict)
+    _people_locks: dict[Email, threading.Lock] = field(default_factory=dict)
+    _locks_lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- dispatch -----------------------------------------------------------------------------
     def handle(self, event: ev.Event) -> Report:
@@ -98,6 +102,10 @@ class Pipeline:
         if isinstance(event, ev.ChatMembershipEvent):
             return self._chat_event(event, log)
         if isinstance(event, ev.ReconcileTick):
+            if event.approve_plan:
+                return self.approve(
+                    event.approve_plan, log=log, approved_by=f"message {event.meta.message_id}"
+                )
             if event.renew_subscriptions:
                 return self.renew_subscriptions(log=log)
             return self.reconcile_all(run_id=event.meta.event_id, log=log)
@@ -123,7 +131,12 @@ class Pipeline:
             event.meta.occurred_at.timestamp(), event.meta.sequence, event.meta.event_id
         )
         current = self.store.get_watermark(person.email)
-        if current is not None and not mark.is_newer_than(current):
+        # A redelivery of the event that holds the watermark (it failed half way) may go on.
+        if (
+            current is not None
+            and current.event_id != mark.event_id
+            and not mark.is_newer_than(current)
+        ):
             log.info(
                 "stale event: a newer one was already applied for this person",
                 person=person.email,
@@ -151,9 +164,45 @@ class Pipeline:
             return Report(extra={"deferred": True})
         if self.ruleset.uses_groups:
             person = _with_groups(person, self._groups(person.email))
-        report = self.reconcile_person(person, run_id=event.meta.event_id, log=log)
-        if not report.retryable_failures:
-            self.store.advance_watermark(person.email, mark)
+        with self._person_lock(person.email):
+            return self._claim_and_reconcile(person, mark, log)
+
+    @contextmanager
+    def _person_lock(self, email: Email) -> Iterator[None]:
+        """One delivery per person at a time in this instance."""
+        with self._locks_lock:
+            lock = self._people_locks.setdefault(email, threading.Lock())
+        with lock:
+            yield
+
+    def _claim_and_reconcile(self, person: Person, mark: Watermark, log: Logger) -> Report:
+        """Claim the watermark *before* applying, so that no older event starts afterwards; then
+        reconcile. If a newer event claimed it while this one applied (another instance), this
+        delivery's writes may have landed after the newer one's: reconcile again from the newer
+        event's snapshot (stored under ``person_facts``) until the watermark stays put."""
+        self.store.put_doc(FACTS, mark.event_id, reconciling.person_to_dict(person))
+        held = self.store.get_watermark(person.email)
+        if (held is None or held.event_id != mark.event_id) and not self.store.advance_watermark(
+            person.email, mark
+        ):
+            log.info("stale event: a newer one was claimed for this person", person=person.email)
+            return Report(extra={"stale": True})
+        report = self.reconcile_person(person, run_id=mark.event_id, log=log)
+        for _ in range(3):
+            latest = self.store.get_watermark(person.email)
+            if latest is None or latest.event_id == mark.event_id or report.retryable_failures:
+                break
+            snapshot = self.store.get_doc(FACTS, latest.event_id)
+            if snapshot is None:
+                break
+            log.info(
+                "a newer event for this person was claimed meanwhile: reconciling from it",
+                person=person.email,
+                watermark=latest.event_id,
+            )
+            mark = latest
+            newer = reconciling.person_from_dict(snapshot)
+            report = report.merge(self.reconcile_person(newer, run_id=mark.event_id, log=log))
         return report
 
     def _groups(self, email: Email) -> frozenset[Email]:
@@ -166,12 +215,14 @@ class Pipeline:
             return frozenset()
 
     def _many(self, emails: Iterable[Email], *, run_id: str, log: Logger) -> Report:
-        report = Report()
-        for address in emails:
-            report = report.merge(
-                self.reconcile_person(self._facts(address), run_id=run_id, log=log)
-            )
-        return report
+        """One plan for everyone the event names, so its limits count the whole event."""
+        plans = [self.plan_person(self._facts(address), log=log) for address in emails]
+        merged = planning.Plan(
+            tuple(sorted((op for p, _ in plans for op in p.operations), key=_phase)),
+            tuple(skip for p, _ in plans for skip in p.skipped),
+        )
+        decisions = [d for _, live in plans for d in live]
+        return self.execute(merged, run_id=run_id, log=log, decisions=decisions)
 
     def _facts(self, address: Email) -> Person:
         try:
@@ -260,7 +311,16 @@ class Pipeline:
         run_id: str,
         log: Logger,
         decisions: Sequence[Decision] = (),
+        current: Mapping[SpaceName, planning.SpaceState] | None = None,
+        scope: safety.Scope | None = "event",
     ) -> Report:
+        """Guard the plan, hold it if it exceeds a ``safety:`` limit for ``scope`` (None: an
+        approved plan, limits off), else apply it and record the audit trail."""
+        the_plan, held = approving.gate(
+            self, the_plan, current, scope=scope, run_id=run_id, log=log
+        )
+        if held is not None:
+            return held
         entries: list[AuditEntry] = []
 
         def record(result: OpResult) -> None:
@@ -322,6 +382,23 @@ class Pipeline:
                 "no change needed", run_id=run_id, spaces_checked=len({d.space for d in decisions})
             )
         return report
+
+    def approve(self, plan_id: str, *, log: Logger, approved_by: str = "") -> Report:
+        """Release a held plan (see approving.approve)."""
+        return approving.approve(self, plan_id, log=log, approved_by=approved_by)
+
+
+FACTS = "person_facts"
+"""Store kind: the snapshot of each applied HR event, by event id."""
+
+
+def _phase(op: planning.Operation) -> tuple[str, int, int]:
+    """Per space: adds, promotions (highest first), demotions, removals (as the planner does)."""
+    if isinstance(op, planning.AddMember):
+        return op.space, 0, 0
+    if isinstance(op, planning.ChangeRole):
+        return (op.space, 1, -op.new.rank) if op.promotion else (op.space, 2, 0)
+    return op.space, 3, 0
 
 
 def _with_groups(person: Person, groups: frozenset[Email]) -> Person:

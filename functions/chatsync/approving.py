@@ -1,0 +1,160 @@
+"""The pipeline's side of the safety rails: hold a plan over a limit, release it on approval.
+
+``gate`` runs in ``Pipeline.execute`` before anything is applied: ``safety.guard`` removes what
+must never happen, ``safety.check`` decides whether the rest exceeds a ``safety:`` limit. A held
+plan is logged at ERROR and stored (``holding``); the event that produced it is acked.
+
+``approve`` is what ``chatsync approve PLAN_ID`` and ``{"kind": "approve", "plan_id": ...}`` on
+the reconcile topic run: it re-reads each membership the plan touches, drops the operations
+whose premise moved (someone was re-added, removed, re-roled by hand, or a newer event for the
+person was applied since), guards the rest again and applies them without the limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from chatsync import errors, holding, planning, safety
+from chatsync.executing import Report
+from chatsync.logs import Logger
+from chatsync.model import Email, Role, SpaceName
+
+if TYPE_CHECKING:
+    from chatsync.pipeline import Pipeline
+
+
+def gate(
+    pipeline: Pipeline,
+    the_plan: planning.Plan,
+    current: Mapping[SpaceName, planning.SpaceState] | None,
+    *,
+    scope: safety.Scope | None,
+    run_id: str,
+    log: Logger,
+) -> tuple[planning.Plan, Report | None]:
+    """The guarded plan, and a Report if it was held instead of being applied.
+
+    ``current`` None: the caller did not keep the state it planned from; the owners of spaces
+    where an owner would go are read again. ``scope`` None: an approved plan, no limits.
+    """
+    if current is None:
+        current = _owners_of(pipeline, the_plan)
+    guarded = safety.guard(the_plan, pipeline.ruleset, current)
+    if scope is None or not any(safety.is_loss(op) for op in guarded.operations):
+        return guarded, None
+    sizes: dict[SpaceName, int] = {}
+    for space in safety.sizes_needed(guarded, pipeline.ruleset, current):
+        sizes[space] = len(pipeline.chat.list_members(space))
+    verdict = safety.check(guarded, pipeline.ruleset, current, scope=scope, sizes=sizes)
+    if verdict.ok:
+        return guarded, None
+    marks: dict[str, str] = {}
+    for email in holding.people(guarded.operations):
+        mark = pipeline.store.get_watermark(email)
+        marks[email] = mark.event_id if mark is not None else ""
+    doc = holding.record(
+        guarded, verdict, run_id=run_id, scope=scope, at=pipeline.clock(), watermarks=marks
+    )
+    if pipeline.dry_run:
+        log.error("plan would be held: " + "; ".join(verdict.reasons), plan_id=doc["plan_id"])
+        return guarded, Report(skipped=guarded.skipped, extra={"held": doc["plan_id"]})
+    existing = pipeline.store.get_doc(holding.KIND, doc["plan_id"])
+    if existing is None:
+        pipeline.store.put_doc(holding.KIND, doc["plan_id"], doc)
+    log.error(
+        "plan held: it exceeds a safety limit and waits for approval "
+        f"(chatsync approve {doc['plan_id']}): " + "; ".join(verdict.reasons),
+        plan_id=doc["plan_id"],
+        run_id=run_id,
+        scope=scope,
+        held_operations=len(guarded.operations),
+        losses=verdict.losses,
+        summary=doc["summary"],
+    )
+    return guarded, Report(skipped=guarded.skipped, extra={"held": doc["plan_id"]})
+
+
+def _owners_of(pipeline: Pipeline, the_plan: planning.Plan) -> dict[SpaceName, planning.SpaceState]:
+    spaces = sorted(
+        {
+            op.space
+            for op in the_plan.operations
+            if not isinstance(op, planning.AddMember)
+            and safety.is_loss(op)
+            and op.old is Role.OWNER
+        }
+    )
+    current: dict[SpaceName, planning.SpaceState] = {}
+    for space in spaces:
+        owners = frozenset(
+            m.email or Email(m.user) for m in pipeline.chat.list_members(space, owners_only=True)
+        )
+        current[space] = planning.SpaceState(space, {}, owners, False)
+    return current
+
+
+def approve(pipeline: Pipeline, plan_id: str, *, log: Logger, approved_by: str = "") -> Report:
+    """Apply a held plan's operations that still hold. ``PlanRefused`` if there is no such plan."""
+    log = log.bind(plan_id=plan_id)
+    doc = pipeline.store.get_doc(holding.KIND, plan_id)
+    if doc is None:
+        raise errors.PlanRefused(f"no held plan {plan_id!r} (see the held_plans records)")
+    if doc.get("status") == holding.APPLIED:
+        log.info("held plan already applied: nothing to do", approved_by=doc.get("approved_by"))
+        return Report(extra={"already_applied": True})
+    marks = doc.get("watermarks") or {}
+    ops: list[planning.Operation] = []
+    skipped: list[planning.Skipped] = []
+    current: dict[SpaceName, planning.SpaceState] = {}
+    fetched: set[SpaceName] = set()
+    for stored in holding.operations(doc):
+        op = stored
+        mark = pipeline.store.get_watermark(op.email)
+        if op.email in marks and (mark.event_id if mark else "") != marks[op.email]:
+            skipped.append(planning.Skipped(op.space, op.email, "superseded by a newer event"))
+            continue
+        if not pipeline._is_named_space(op.space, log):
+            skipped.append(planning.Skipped(op.space, op.email, "not a named space"))
+            continue
+        membership = pipeline.chat.get_member(op.space, op.email)
+        why = holding.still_holds(op, membership)
+        if why is not None:
+            skipped.append(planning.Skipped(op.space, op.email, f"premise moved: {why}"))
+            continue
+        state = current.get(op.space)
+        members = dict(state.members) if state is not None else {}
+        owners = set(state.owners) if state is not None else set()
+        if membership is not None:
+            members[op.email] = membership
+            op = holding.refreshed(op, membership)
+            if membership.role is Role.OWNER and op.space not in fetched:
+                fetched.add(op.space)
+                owners |= {
+                    m.email or Email(m.user)
+                    for m in pipeline.chat.list_members(op.space, owners_only=True)
+                }
+        current[op.space] = planning.SpaceState(op.space, members, frozenset(owners), False)
+        ops.append(op)
+    for skip in skipped:
+        log.info(f"held plan: skip {skip.email} in {skip.space}: {skip.why}", space=skip.space)
+    released = planning.Plan(tuple(ops), tuple(skipped))
+    report = pipeline.execute(released, run_id=plan_id, log=log, current=current, scope=None)
+    done = not report.retryable_failures
+    pipeline.store.put_doc(
+        holding.KIND,
+        plan_id,
+        {
+            **doc,
+            "status": holding.APPLIED if done else holding.APPROVED,
+            "approved_by": approved_by,
+            "approved_at": pipeline.clock(),
+            "result": report.summary(),
+        },
+    )
+    log.info(
+        "held plan approved and applied" if done else "held plan approved; some changes wait",
+        approved_by=approved_by,
+        **report.summary(),
+    )
+    return report
