@@ -123,3 +123,29 @@ def test_approving_an_unknown_plan_is_a_permanent_error(emulator: Any) -> None:
     pipe = harness.pipeline(emulator, strict_rules())
     with pytest.raises(errors.PlanRefused):
         pipe.handle(approval("hold-nope"))
+
+
+def test_chatsync_approve_lists_and_releases_a_held_plan(
+    emulator: Any, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI shares the state file: --list shows the plan, approving applies it."""
+    from chatsync import cli
+    from chatsync.store.sqlite import SqliteStore
+
+    state = tmp_path / "state.sqlite3"
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        DEMO_RULES.read_text().split("\nsafety:")[0] + "\nsafety:\n  max_removals_per_event: 1\n"
+    )
+    pipe = harness.pipeline(emulator, load_rules_text(rules.read_text()))
+    pipe.store = SqliteStore(str(state))
+    plan_id = str(pipe.handle(terminate(RAJ)).extra["held"])
+    flags = ["--endpoint", emulator.url, "--token", "app", "--state", str(state)]
+    flags += ["--rules", str(rules)]
+    assert cli.main(["approve", "--list", *flags]) == 0
+    assert plan_id in capsys.readouterr().out
+    before = len(emulator.calls())
+    assert cli.main(["approve", plan_id, "--by", "alice", *flags]) == 0
+    assert harness.write_calls(emulator, before)
+    doc = SqliteStore(str(state)).get_doc(holding.KIND, plan_id)
+    assert doc is not None and doc["status"] == "applied" and doc["approved_by"] == "alice"
