@@ -211,6 +211,20 @@ class RestChatMembers:
 
     # -- plumbing -----------------------------------------------------------------------------
     def _spaces(self) -> Any:
+        spaces = getattr(self._local, "spaces", None)
+        if spaces is None:
+            # googleapiclient builds a resource's method table on every ``spaces()`` and
+            # ``members()`` call (about 2 ms each): build them once per thread.
+            spaces = self._local.spaces = self._service().spaces()
+        return spaces
+
+    def _members(self) -> Any:
+        members = getattr(self._local, "members", None)
+        if members is None:
+            members = self._local.members = self._spaces().members()
+        return members
+
+    def _service(self) -> Any:
         service = getattr(self._local, "service", None)
         if service is None:
             import google_auth_httplib2
@@ -228,7 +242,7 @@ class RestChatMembers:
                 client_options={"api_endpoint": self._endpoint},
             )
             self._local.service = service
-        return service.spaces()
+        return service
 
     def _execute(self, request: Any, *, call: str) -> Any:
         try:
@@ -268,7 +282,7 @@ class RestChatMembers:
         checked_space(space)
         checked_user(email)
         name = f"{space}/members/{quote(email, safe='@.+-_')}"
-        request = self._spaces().members().get(name=name, **self._admin_kw())
+        request = self._members().get(name=name, **self._admin_kw())
         try:
             body = request.execute(num_retries=0)
         except Exception as exc:
@@ -300,7 +314,7 @@ class RestChatMembers:
             kw["showInvited"] = True
         token = None
         while True:
-            request = self._spaces().members().list(**kw, **({"pageToken": token} if token else {}))
+            request = self._members().list(**kw, **({"pageToken": token} if token else {}))
             body = self._execute(request, call=f"spaces.members.list {space}")
             for item in body.get("memberships") or ():
                 yield self._membership(space, item)
@@ -311,7 +325,7 @@ class RestChatMembers:
     def add_member(self, space: SpaceName, email: Email) -> Membership:
         body = {"member": {"name": checked_user(email), "type": "HUMAN"}}
         checked_space(space)
-        request = self._spaces().members().create(parent=space, body=body, **self._admin_kw())
+        request = self._members().create(parent=space, body=body, **self._admin_kw())
         try:
             created = request.execute(num_retries=0)
         except Exception as exc:
@@ -328,19 +342,15 @@ class RestChatMembers:
 
     def set_role(self, membership: Membership, role: Role) -> Membership:
         checked_member_name(membership.name)
-        request = (
-            self._spaces()
-            .members()
-            .patch(
-                name=membership.name, updateMask="role", body={"role": role.api}, **self._admin_kw()
-            )
+        request = self._members().patch(
+            name=membership.name, updateMask="role", body={"role": role.api}, **self._admin_kw()
         )
         body = self._execute(request, call=f"spaces.members.patch {membership.name} -> {role.api}")
         return self._membership(membership.space, body)
 
     def remove_member(self, membership: Membership) -> None:
         checked_member_name(membership.name)
-        request = self._spaces().members().delete(name=membership.name, **self._admin_kw())
+        request = self._members().delete(name=membership.name, **self._admin_kw())
         try:
             request.execute(num_retries=0)
         except Exception as exc:
