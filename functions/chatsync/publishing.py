@@ -90,7 +90,7 @@ def publish(
 
 
 def _client(emulator_host: str | None) -> Any:
-    from google.cloud import pubsub_v1
+    from google.cloud import pubsub_v1  # type: ignore[attr-defined,unused-ignore]
 
     ordering = pubsub_v1.types.PublisherOptions(enable_message_ordering=True)
     if not emulator_host:
