@@ -272,7 +272,14 @@ def measure(
     try:
         result = survey(pipeline, log=quiet)
         if apply:
-            pipeline.execute(result.plan, run_id="measure", log=quiet, decisions=result.decisions)
+            pipeline.execute(
+                result.plan,
+                run_id="measure",
+                log=quiet,
+                decisions=result.decisions,
+                current=result.current,
+                scope=None,
+            )
     finally:
         pipeline.chat = original
         pipeline.dry_run = dry_run

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     plan_files.refuse_if_moved(saved, pipeline.chat, where=args.plan)
     run_id = new_run_id("apply")
     report = pipeline.execute(
-        saved.plan, run_id=run_id, log=log.bind(plan_id=saved.plan_id), decisions=()
+        saved.plan, run_id=run_id, log=log.bind(plan_id=saved.plan_id), scope="run"
     )
     failures = len(report.retryable_failures) + len(report.permanent_failures)
     if args.json:

@@ -60,7 +60,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     run_id = new_run_id("revert")
     report = pipeline.execute(
-        the_plan, run_id=run_id, log=log.bind(reverts=args.run_id), decisions=()
+        the_plan,
+        run_id=run_id,
+        log=log.bind(reverts=args.run_id),
+        current=revert.current,
+        scope="run",
     )
     failures = len(report.retryable_failures) + len(report.permanent_failures)
     if args.json:
