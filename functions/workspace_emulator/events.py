@@ -192,7 +192,7 @@ def _publish(topic: str, message: dict[str, Any], publisher: list[Any]) -> None:
     """Publish on the Pub/Sub emulator; *publisher* caches the client between messages."""
     if not publisher:
         # Imported lazily: only needed when a topic is configured.
-        from google.cloud import pubsub_v1
+        from google.cloud import pubsub_v1  # type: ignore[attr-defined,unused-ignore]
 
         options = pubsub_v1.types.PublisherOptions(enable_message_ordering=True)
         publisher.append(pubsub_v1.PublisherClient(publisher_options=options))
