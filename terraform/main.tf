@@ -46,6 +46,7 @@ locals {
     CHATSYNC_MAX_ATTEMPTS       = tostring(var.max_attempts)
     CHATSYNC_HASH_EMAILS        = tostring(var.hash_emails)
     CHATSYNC_LOG_LEVEL          = var.log_level
+    CHATSYNC_CHAT_EVENTS_TOPIC  = "projects/${var.project_id}/topics/${local.topics["chat"].name}"
   }
 
   # OAuth scopes the Workspace admin must allow for the runtime account's client id
