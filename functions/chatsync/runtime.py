@@ -16,6 +16,7 @@ def build_pipeline(
 ) -> Pipeline:
     from chatsync import credentials
     from chatsync.chat.rest import RestChatMembers
+    from chatsync.chat.retrying import RetryingReads
     from chatsync.directory import DirectoryClient
     from chatsync.ratelimit import Limits, RateLimitedChat
     from chatsync.rules import load_rules
@@ -45,7 +46,9 @@ def build_pipeline(
     )
     return Pipeline(
         ruleset=ruleset,
-        chat=RateLimitedChat(rest, limits),
+        chat=RateLimitedChat(
+            RetryingReads(rest, policy=RetryPolicy(max_attempts=settings.max_attempts)), limits
+        ),
         directory=directory,
         store=store if store is not None else open_store(settings),
         log=log

@@ -40,18 +40,38 @@ def pipeline(
     from google.oauth2.credentials import Credentials
 
     from chatsync.chat.rest import RestChatMembers
+    from chatsync.chat.retrying import RetryingReads
     from chatsync.directory import DirectoryClient
+    from chatsync.ratelimit import Limits, RateLimitedChat
+
+    policy = RetryPolicy(max_attempts=attempts, base_delay=0.001, max_delay=0.004)
+
+    def sleep(seconds: float) -> None:
+        time.sleep(min(seconds, 0.004))
 
     sink = records.append if records is not None else None
     log_kw: dict[str, Any] = {"secrets": secrets} if secrets else {}
     return Pipeline(
         ruleset=ruleset,
-        chat=RestChatMembers(Credentials(token=token), endpoint=emulator.url, timeout=10),
+        # As runtime.build_pipeline wires it: quota-paced, reads retried, writes by the executor.
+        chat=RateLimitedChat(
+            RetryingReads(
+                RestChatMembers(Credentials(token=token), endpoint=emulator.url, timeout=10),
+                policy=policy,
+                sleep=sleep,
+            ),
+            # The emulator runs quota time 1000 times faster (set_time_scale); so does the pacing.
+            Limits(
+                writes_per_minute=300 * 1000,
+                reads_per_minute=3000 * 1000,
+                space_reads_per_second=15 * 1000,
+            ),
+        ),
         directory=DirectoryClient(Credentials(token=token), endpoint=emulator.url, timeout=10),
         store=MemoryStore(),
         log=Logger(stream=stream or io.StringIO(), sink=sink, hash_emails=hash_emails, **log_kw),
-        policy=RetryPolicy(max_attempts=attempts, base_delay=0.001, max_delay=0.004),
-        sleep=lambda seconds: time.sleep(min(seconds, 0.004)),
+        policy=policy,
+        sleep=sleep,
         workers=1,
     )
 
@@ -126,8 +146,8 @@ def deliver(
     rng: random.Random,
     max_deliveries: int = 200_000,
 ) -> Delivery:
-    """Deliver until everything is acked; a RetryableError puts the event back at a random
-    place further down the queue (Pub/Sub redelivers later, in no particular order)."""
+    """Deliver until everything is acked; a RetryableError puts the event back 3 to 60 places
+    further down the queue (Pub/Sub redelivers after a back-off, in no particular order)."""
     pending = deque(queue)
     figures = Delivery()
     while pending:
@@ -139,7 +159,7 @@ def deliver(
             report = handle(event)
         except errors.RetryableError:
             figures.redeliveries += 1
-            pending.insert(rng.randint(min(len(pending), 3), len(pending)), event)
+            pending.insert(rng.randint(min(len(pending), 3), min(len(pending), 60)), event)
             continue
         except errors.PermanentError:
             figures.dropped += 1
