@@ -37,9 +37,12 @@ class Logger:
         salt: str = "chatsync",
         sink: Callable[[dict[str, Any]], None] | None = None,
         fmt: str = "json",
+        secrets: tuple[str, ...] = (),
         **bound: Any,
     ) -> None:
         self.stream = stream
+        self.secrets = tuple(sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True))
+        """Literal values (configured tokens) masked wherever they appear, whatever their shape."""
         self.fmt = fmt
         self.level = _LEVELS.get(level, 20)
         self.hash_emails = hash_emails
@@ -55,10 +58,13 @@ class Logger:
             salt=self.salt,
             sink=self.sink,
             fmt=self.fmt,
+            secrets=self.secrets,
             **{**self.bound, **fields},
         )
 
     def _mask(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
         text = redact(text)
         if self.hash_emails:
             text = _EMAIL.sub(

@@ -58,6 +58,7 @@ def build_pipeline(
             hash_emails=settings.hash_emails,
             sink=sink,
             fmt=settings.log_format,
+            secrets=(settings.access_token, settings.directory_token),
         ),
         policy=RetryPolicy(max_attempts=settings.max_attempts),
         dry_run=settings.dry_run,
