@@ -1,0 +1,86 @@
+"""The safety rails under chaos: a bad HR feed is held, not applied, whatever the faults; the
+approval messages release it through the same redelivery loop."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from chaos import harness, world
+from chatsync import events, holding
+from chatsync.rules import load_rules_text
+from conftest import DEMO_RULES
+
+pytestmark = pytest.mark.chaos
+
+
+def test_a_feed_that_terminates_everyone_is_held_then_released_by_approval(
+    emulator: Any, figures: Any
+) -> None:
+    """Every termination over the per-event limit is held and acked (not applied, not lost);
+    approving each held plan on the reconcile topic removes exactly those people."""
+    text = DEMO_RULES.read_text().split("\nsafety:")[0]
+    ruleset = load_rules_text(text + "\nsafety:\n  max_removals_per_event: 1\n")
+    pipe = harness.pipeline(emulator, ruleset)
+    victims = [p for p in world.people(emulator) if p not in world.ANCHORS]
+    queue = [
+        harness.decode(
+            harness.hr_message(
+                email=email,
+                sequence=1000,
+                event_id=f"bad-{i}",
+                message_id=f"bad-{i}",
+                status="terminated",
+                event_type="person.terminated",
+            )
+        )
+        for i, email in enumerate(victims)
+    ]
+    queue += queue[::3]  # redelivered copies
+    rng = random.Random(17)
+    emulator.set_time_scale(1000)
+    emulator.set_random_faults(0.25, latency=0.0002, seed=17)
+    since = len(emulator.calls())
+    try:
+        first = harness.deliver(pipe.handle, queue, rng=rng)
+        writes_while_held = len(harness.write_calls(emulator, since))
+        held = [pid for pid, doc in pipe.store.list_docs(holding.KIND) if doc["status"] == "held"]
+        approvals: list[events.Event] = [
+            events.ReconcileTick(
+                meta=events.EventMeta(f"ok-{pid}", f"ok-{pid}", "approve", datetime.now(UTC)),
+                approve_plan=pid,
+            )
+            for pid in held
+        ]
+        second = harness.deliver(pipe.handle, approvals + approvals[::2], rng=rng)
+    finally:
+        emulator.clear_faults()
+    rosters = harness.rosters(emulator, [s.name for s in ruleset.spaces])
+    still_there = sorted(
+        (space, email)
+        for space, members in rosters.items()
+        for email in members
+        if email in victims and email not in ruleset.protected
+    )
+    statuses = {doc["status"] for _, doc in pipe.store.list_docs(holding.KIND)}
+    figures(
+        terminations=len(victims),
+        deliveries=first.deliveries + second.deliveries,
+        redeliveries=first.redeliveries + second.redeliveries,
+        held_plans=len(held),
+        writes_while_held=writes_while_held,
+        writes_after_approval=len(harness.write_calls(emulator, since)) - writes_while_held,
+        left_behind=len(still_there),
+    )
+    assert first.dropped == 0 and first.acked == len(queue)
+    # Only terminations under the limit (one membership each) were applied before approval.
+    assert writes_while_held <= len(victims) - len(held)
+    assert len(held) >= len(victims) - 5  # people in a single space fit under the limit
+    assert second.dropped == 0
+    assert statuses == {"applied"}
+    # Owners that are last in a space, and protected people, stay; everyone else is gone.
+    assert all(role == "ROLE_MANAGER" for space, email in still_there for role in
+               [rosters[space][email]])  # fmt: skip
