@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chatsync import events as ev
+from chatsync import presence
 from chatsync.executing import Report, describe
 from chatsync.logs import Logger
 from chatsync.model import Email
@@ -61,6 +62,7 @@ def handle(pipeline: Pipeline, event: ev.ChatMembershipEvent, log: Logger) -> Re
         log.info("chat membership event without a user: ignored")
         return Report()
     person = pipeline._facts(Email(key))
+    presence.forget(pipeline.store, person.email, space)  # the event says: look again
     the_plan, decisions = pipeline.plan_person(person, log=log, spaces=(space,))
     if the_plan.is_empty:
         log.info(

@@ -17,7 +17,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
-from chatsync import approving, drifting, errors, planning, reconciling, safety, subscriptions
+from chatsync import (
+    approving,
+    drifting,
+    errors,
+    planning,
+    presence,
+    reconciling,
+    safety,
+    subscriptions,
+)
 from chatsync import events as ev
 from chatsync.chat.port import ChatMembers
 from chatsync.executing import Executor, OpResult, Outcome, Report, RetryPolicy, describe
@@ -249,6 +258,8 @@ class Pipeline:
         ]
         current: dict[SpaceName, planning.SpaceState] = {}
         live: list[Decision] = []
+        known = presence.load(self.store, person.email)
+        seen: dict[SpaceName, bool] = {}
         for decision in decisions:
             managed = self.ruleset.space(decision.space)
             if managed is None or decision.protected:
@@ -256,9 +267,12 @@ class Pipeline:
                 continue
             if decision.role is None and managed.mode == "additive" and person.active:
                 continue  # nothing to add, and additive spaces never remove
+            if decision.role is None and known is not None and not known.may_be_in(decision.space):
+                continue  # checked and not found there: nothing to remove (see chatsync.presence)
             if not self._is_named_space(decision.space, log):
                 continue
             membership = self.chat.get_member(decision.space, person.email)
+            seen[decision.space] = membership is not None
             owners: frozenset[Email] = frozenset()
             if membership is not None and membership.role is Role.OWNER:
                 owners = frozenset(
@@ -272,6 +286,8 @@ class Pipeline:
                 complete=False,
             )
             live.append(decision)
+        if seen:
+            presence.save(self.store, person.email, (known or presence.Presence()).observe(seen))
         return planning.plan(self.ruleset, live, current), live
 
     def _is_named_space(self, space: SpaceName, log: Logger) -> bool:
@@ -313,6 +329,7 @@ class Pipeline:
         decisions: Sequence[Decision] = (),
         current: Mapping[SpaceName, planning.SpaceState] | None = None,
         scope: safety.Scope | None = "event",
+        track_presence: bool = True,
     ) -> Report:
         """Guard the plan, hold it if it exceeds a ``safety:`` limit for ``scope`` (None: an
         approved plan, limits off), else apply it and record the audit trail."""
@@ -377,11 +394,23 @@ class Pipeline:
         report = executor.apply(the_plan)
         if entries:
             self.store.record(entries)
+        if track_presence:
+            self._track_presence(report)
         if not the_plan.operations and not the_plan.skipped:
             log.info(
                 "no change needed", run_id=run_id, spaces_checked=len({d.space for d in decisions})
             )
         return report
+
+    def _track_presence(self, report: Report) -> None:
+        """Keep each changed person's presence record in step with what was applied."""
+        done: dict[Email, list[planning.Operation]] = {}
+        for result in report.results:
+            if result.outcome in (Outcome.APPLIED, Outcome.ALREADY_DONE):
+                done.setdefault(result.op.email, []).append(result.op)
+        for email, ops in done.items():
+            before = presence.load(self.store, email) or presence.Presence()
+            presence.save(self.store, email, before.after(ops))
 
     def approve(self, plan_id: str, *, log: Logger, approved_by: str = "") -> Report:
         """Release a held plan (see approving.approve)."""

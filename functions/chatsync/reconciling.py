@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
-from chatsync import planning
+from chatsync import planning, presence
 from chatsync.chat.port import ChatMembers, SpaceInfo
 from chatsync.executing import Report
 from chatsync.logs import Logger
@@ -126,7 +126,12 @@ def run(
         decisions=result.decisions,
         current=result.current,
         scope="run",
+        track_presence=False,
     )
+    if spaces is None:  # rosters read are facts, dry run or not; applied changes move them
+        applied = [r.op for r in report.results if r.outcome.value in ("applied", "already_done")]
+        seen = presence.from_rosters([p.email for p in result.people], result.current, applied)
+        pipeline.store.put_docs(presence.KIND, {e: p.to_dict() for e, p in seen.items()})
     if due and not pipeline.dry_run:
         failed = {r.email for r in (*report.retryable_failures, *report.permanent_failures)}
         settle(pipeline.store, due, failed=failed, now=pipeline.clock())

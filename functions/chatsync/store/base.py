@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -67,6 +67,22 @@ class StateStore(Protocol):
         """Entries oldest first, filtered by any of person, space, run."""
 
     def put_doc(self, kind: str, key: str, data: dict[str, Any]) -> None: ...
+
+    def put_docs(self, kind: str, docs: Mapping[str, dict[str, Any]]) -> None:
+        """Many ``put_doc`` at once (one transaction or batch where the backend has them)."""
+
+    def update_doc(
+        self,
+        kind: str,
+        key: str,
+        change: Callable[[dict[str, Any] | None], dict[str, Any] | None],
+    ) -> None:
+        """Read-modify-write one document atomically (a transaction where the backend has them).
+
+        ``change`` gets the stored data (None: no such document) and returns the data to store,
+        or None to leave it as it is. It may run more than once (Firestore retries a contended
+        transaction), so it must depend on its argument only.
+        """
 
     def get_doc(self, kind: str, key: str) -> dict[str, Any] | None: ...
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -29,6 +29,10 @@ from chatsync.store.base import AuditEntry, Watermark
 
 def _id(text: str) -> str:
     return quote(text, safe="@+-_")
+
+
+BATCH = 400
+"""Writes per Firestore batch commit (the service allows at most 500)."""
 
 
 class FirestoreStore:
@@ -89,9 +93,9 @@ class FirestoreStore:
     # -- audit trail ------------------------------------------------------------------------------
     def record(self, entries: Sequence[AuditEntry]) -> None:
         base = time.time_ns()
-        for start in range(0, len(entries), 400):  # a batch holds at most 500 writes
+        for start in range(0, len(entries), BATCH):
             batch = self._client.batch()
-            for entry in entries[start : start + 400]:
+            for entry in entries[start : start + BATCH]:
                 body = entry.to_dict()
                 body["seq"] = base + next(self._seq)
                 batch.set(self._audit.document(), body)
@@ -113,6 +117,38 @@ class FirestoreStore:
     # -- documents --------------------------------------------------------------------------------
     def put_doc(self, kind: str, key: str, data: dict[str, Any]) -> None:
         self._docs.document(_id(f"{kind}:{key}")).set({"kind": kind, "key": key, "data": data})
+
+    def put_docs(self, kind: str, docs: Mapping[str, dict[str, Any]]) -> None:
+        items = list(docs.items())
+        for start in range(0, len(items), BATCH):
+            batch = self._client.batch()
+            for key, data in items[start : start + BATCH]:
+                batch.set(
+                    self._docs.document(_id(f"{kind}:{key}")),
+                    {"kind": kind, "key": key, "data": data},
+                )
+            batch.commit()
+
+    def update_doc(
+        self,
+        kind: str,
+        key: str,
+        change: Callable[[dict[str, Any] | None], dict[str, Any] | None],
+    ) -> None:
+        """One document read and written in a transaction (``change`` reruns on contention)."""
+        from google.cloud import firestore
+
+        ref = self._docs.document(_id(f"{kind}:{key}"))
+
+        @firestore.transactional  # type: ignore[untyped-decorator,unused-ignore]
+        def update(transaction: Any) -> None:
+            snap = ref.get(transaction=transaction)
+            data = dict(snap.to_dict().get("data") or {}) if snap.exists else None
+            new = change(data)
+            if new is not None:
+                transaction.set(ref, {"kind": kind, "key": key, "data": new})
+
+        update(self._client.transaction())
 
     def get_doc(self, kind: str, key: str) -> dict[str, Any] | None:
         snap = self._docs.document(_id(f"{kind}:{key}")).get()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chatsync.store.base import AuditEntry, Watermark
@@ -53,6 +53,23 @@ class MemoryStore:
     def put_doc(self, kind: str, key: str, data: dict[str, Any]) -> None:
         with self._lock:
             self._docs[(kind, key)] = dict(data)
+
+    def put_docs(self, kind: str, docs: Mapping[str, dict[str, Any]]) -> None:
+        with self._lock:
+            for key, data in docs.items():
+                self._docs[(kind, key)] = dict(data)
+
+    def update_doc(
+        self,
+        kind: str,
+        key: str,
+        change: Callable[[dict[str, Any] | None], dict[str, Any] | None],
+    ) -> None:
+        with self._lock:
+            doc = self._docs.get((kind, key))
+            new = change(dict(doc) if doc is not None else None)
+            if new is not None:
+                self._docs[(kind, key)] = dict(new)
 
     def get_doc(self, kind: str, key: str) -> dict[str, Any] | None:
         doc = self._docs.get((kind, key))

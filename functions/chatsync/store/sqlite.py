@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ class SqliteStore:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL keeps it consistent; fewer fsyncs
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
 
@@ -99,6 +100,40 @@ class SqliteStore:
                 "INSERT OR REPLACE INTO docs VALUES (?, ?, ?)",
                 (kind, key, json.dumps(data, default=str)),
             )
+
+    def put_docs(self, kind: str, docs: Mapping[str, dict[str, Any]]) -> None:
+        rows = [(kind, key, json.dumps(data, default=str)) for key, data in docs.items()]
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?)", rows)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def update_doc(
+        self,
+        kind: str,
+        key: str,
+        change: Callable[[dict[str, Any] | None], dict[str, Any] | None],
+    ) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")  # other processes on the file wait for it
+            try:
+                row = self._db.execute(
+                    "SELECT body FROM docs WHERE kind = ? AND key = ?", (kind, key)
+                ).fetchone()
+                new = change(json.loads(row[0]) if row else None)
+                if new is not None:
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO docs VALUES (?, ?, ?)",
+                        (kind, key, json.dumps(new, default=str)),
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     def get_doc(self, kind: str, key: str) -> dict[str, Any] | None:
         with self._lock:

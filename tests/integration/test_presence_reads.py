@@ -1,0 +1,90 @@
+"""After the scheduled reconcile, a person event reads only the spaces that can change."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from chatsync import events
+from chatsync.logs import Logger
+from chatsync.runtime import build_pipeline
+from chatsync.settings import Settings
+from chatsync.store import MemoryStore
+
+
+def _pipeline(emulator: Any) -> Any:
+    settings = Settings.from_env(
+        {
+            "CHATSYNC_CHAT_ENDPOINT": emulator.url,
+            "CHATSYNC_DIRECTORY_ENDPOINT": emulator.url,
+            "CHATSYNC_ACCESS_TOKEN": "app",
+            "CHATSYNC_RULES_FILE": str(__import__("tests.conftest").conftest.DEMO_RULES),
+        }
+    )
+    return build_pipeline(settings, log=Logger(stream=io.StringIO()), store=MemoryStore())
+
+
+def _termination(email: str, event_id: str) -> dict[str, Any]:
+    import base64
+    import json
+
+    body = {
+        "schema": "dirsync.hr.v1",
+        "event_id": event_id,
+        "event_type": "person.terminated",
+        "occurred_at": "2026-11-20T17:00:00Z",
+        "effective_at": "2026-11-20T17:00:00Z",
+        "emitted_at": "2026-11-20T17:00:00Z",
+        "source": {"system": "test", "event_id": event_id},
+        "subject": {"person_id": email, "work_email": email},
+        "person": {"employment_status": "terminated", "is_people_manager": False},
+    }
+    return {"data": base64.b64encode(json.dumps(body).encode()).decode(), "messageId": event_id}
+
+
+def _gets(emulator: Any, since: int) -> list[str]:
+    return [c["path"] for c in emulator.calls(since) if c["method"] == "spaces.members.get"]
+
+
+def test_without_a_reconcile_a_termination_reads_every_managed_space(emulator):
+    """No presence record yet: every managed space is read (7 in the demo rules)."""
+    pipeline = _pipeline(emulator)
+    mark = len(emulator.calls())
+    for event in events.decode_message(_termination("leaver@example.com", "t-1")):
+        pipeline.handle(event)
+    assert len(_gets(emulator, mark)) == 7
+
+
+def test_after_a_reconcile_a_termination_reads_only_where_the_person_was_found(emulator):
+    """The reconcile found the leaver in Sales and Announcements: only those are read."""
+    pipeline = _pipeline(emulator)
+    pipeline.dry_run = True
+    pipeline.reconcile_all(run_id="survey", log=pipeline.log)
+    pipeline.dry_run = False
+    mark = len(emulator.calls())
+    for event in events.decode_message(_termination("leaver@example.com", "t-2")):
+        pipeline.handle(event)
+    gets = _gets(emulator, mark)
+    assert sorted(p.split("/")[3] for p in gets) == ["AAAAannounce", "AAAAsales"]
+    spaces = {s["name"]: s for s in emulator.state()["spaces"]}
+    for name in ("spaces/AAAAannounce", "spaces/AAAAsales"):
+        assert all(m.get("email") != "leaver@example.com" for m in spaces[name]["memberships"])
+
+
+def test_a_reported_manual_add_is_seen_by_the_next_person_event(emulator):
+    """A manual add that reached chatsync (drift event) is read and removed on termination."""
+    pipeline = _pipeline(emulator)
+    pipeline.dry_run = True
+    pipeline.reconcile_all(run_id="survey", log=pipeline.log)
+    pipeline.dry_run = False
+    emulator.manual_change("spaces/AAAAdata", "leaver@example.com", "add")
+    (drift,) = [m for m in emulator.events() if "membership" in m["attributes"]["ce-type"]][-1:]
+    pipeline.drift_mode = "report"
+    for event in events.decode_message(drift):
+        pipeline.handle(event)
+    for event in events.decode_message(_termination("leaver@example.com", "t-3")):
+        pipeline.handle(event)
+    spaces = {s["name"]: s for s in emulator.state()["spaces"]}
+    assert all(
+        m.get("email") != "leaver@example.com" for m in spaces["spaces/AAAAdata"]["memberships"]
+    )
