@@ -108,6 +108,12 @@ def table(r: Mapping[str, Any]) -> str:
             ratio(ours["events_per_s"], theirs["events_per_s"]),
         ),
         ("overhead p50 / p99 ms", f"{ours['p50_ms']} / {ours['p99_ms']}", "", ""),
+        (
+            "  before: scheduled reconcile (reads)",
+            ours.get("warm_up_reconcile", {}).get("read_calls", 0),
+            "",
+            "not timed",
+        ),
         ("", "", "", ""),
         (
             f"reorg: {reorg['people']} people, {reorg['spaces']} spaces, "
