@@ -14,6 +14,10 @@ Strict choices on UNCONFIRMED points (each repeated where it is applied):
 - ``chat.import`` is not accepted (the emulator has no import-mode spaces);
 - with user auth only Owners and Managers may add or remove others (``manage_members`` in the seed
   can open it to members); anyone may remove themselves.
+- a space whose member list is restricted (``view_members`` in the seed, the
+  ``viewSpaceMembership`` permission setting) answers get/list with 403 to people it excludes,
+  even for their own membership; the app gets only what members see (see
+  :func:`workspace_emulator.access.visible_to_members`) and 403 on get of the rest.
 """
 
 from __future__ import annotations
@@ -188,10 +192,16 @@ def get(world: handling.World, req: handling.Request) -> handling.Reply:
     admin = access.authorize(req, admin_scopes=_ADMIN_READ, scopes=_READ)
     with store.lock:
         space = access.reachable_space(world, req, f"spaces/{req.params[0]}", admin=admin)
+        everyone = access.require_member_list(world, req, space, admin=admin)
         membership = _existing(store, space, req.params[1])
         if membership.kind == "BOT" and (caller.is_app or admin):
             # Apps cannot see app memberships (not even their own); neither can admin access.
             raise errors.not_found(f"Membership {space.name}/members/{req.params[1]} not found.")
+        if not everyone and not access.visible_to_members(space, membership):
+            raise errors.denied(
+                f"{space.name}/members/{req.params[1]} is hidden by the space's "
+                "viewSpaceMembership setting."
+            )
         return handling.Reply(_render(store, space, membership, caller))
 
 
@@ -216,10 +226,12 @@ def list_(world: handling.World, req: handling.Request) -> handling.Reply:
         )
     with store.lock:
         space = access.reachable_space(world, req, f"spaces/{req.params[0]}", admin=admin)
+        everyone = access.require_member_list(world, req, space, admin=admin)
         visible = [
             m
             for m in space.memberships.values()
-            if (m.kind != "GROUP" or show_groups)
+            if (everyone or access.visible_to_members(space, m))
+            and (m.kind != "GROUP" or show_groups)
             and (m.state != "INVITED" or show_invited)
             and (m.kind != "BOT" or not (caller.is_app or admin))
             and parsed.matches(m)

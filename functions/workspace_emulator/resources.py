@@ -59,6 +59,21 @@ def space(s: st.Space) -> dict[str, Any]:
     }
     if s.display_name:
         body["displayName"] = s.display_name
+    if s.space_type == "SPACE":
+        body["permissionSettings"] = {
+            "manageMembersAndGroups": _setting(s.manage_members),
+            "viewSpaceMembership": _setting(s.view_members),
+        }
     if s.space_type == "DIRECT_MESSAGE":
         body["singleUserBotDm"] = False
     return body
+
+
+def _setting(audience: st.Audience) -> dict[str, bool]:
+    """A ``PermissionSetting`` triple (``managersAllowed`` means Owners)."""
+    roles = st.AUDIENCE_ROLES[audience]
+    return {
+        "managersAllowed": True,
+        "assistantManagersAllowed": "ROLE_ASSISTANT_MANAGER" in roles,
+        "membersAllowed": "ROLE_MEMBER" in roles,
+    }

@@ -145,11 +145,19 @@ def _space(raw: Mapping[str, Any], store: st.Store, where: str) -> st.Space:
         create_time=SEED_TIME,
         external_user_allowed=bool(raw.get("external_user_allowed", True)),
         manage_members=cast(Any, raw.get("manage_members", "managers")),
+        view_members=_audience(raw.get("view_members", "members"), f"{where}.view_members"),
     )
     for j, member in enumerate(raw.get("members") or []):
         membership = _membership(member, store, space, f"{where}.members[{j}]")
         space.memberships[membership.member_id] = membership
     return space
+
+
+def _audience(raw: object, where: str) -> st.Audience:
+    value = str(raw).lower()
+    if value not in st.AUDIENCE_ROLES:
+        raise SeedError(f"{where}: expected owners|managers|members, found {raw!r}")
+    return cast(st.Audience, value)
 
 
 def _membership(
@@ -236,6 +244,7 @@ def _space_json(store: st.Store, space: st.Space) -> dict[str, Any]:
         "displayName": space.display_name,
         "spaceType": space.space_type,
         "createdBy": space.created_by,
+        "viewMembers": space.view_members,
         "membershipCount": space.membership_count(),
         "memberships": memberships,
     }

@@ -20,9 +20,17 @@ Role = Literal[
 ]
 State = Literal["JOINED", "INVITED"]
 SpaceType = Literal["SPACE", "GROUP_CHAT", "DIRECT_MESSAGE"]
+Audience = Literal["owners", "managers", "members"]
+"""Who a space setting allows: Owners only, Owners and Managers, or everyone."""
 
 ROLES: tuple[str, ...] = ("ROLE_MEMBER", "ROLE_MANAGER", "ROLE_ASSISTANT_MANAGER")
 MANAGER_ROLES: tuple[str, ...] = ("ROLE_MANAGER", "ROLE_ASSISTANT_MANAGER")
+AUDIENCE_ROLES: dict[str, tuple[str, ...]] = {
+    "owners": ("ROLE_MANAGER",),
+    "managers": MANAGER_ROLES,
+    "members": (*MANAGER_ROLES, "ROLE_MEMBER"),
+}
+"""The roles each :data:`Audience` lets in."""
 
 
 def now_rfc3339() -> str:
@@ -108,6 +116,7 @@ class Space:
     create_time: str
     external_user_allowed: bool = True
     manage_members: Literal["managers", "members"] = "managers"
+    view_members: Audience = "members"  # permissionSettings.viewSpaceMembership
     memberships: dict[str, Membership] = field(default_factory=dict)
 
     @property
