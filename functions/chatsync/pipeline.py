@@ -225,13 +225,27 @@ class Pipeline:
 
     def _many(self, emails: Iterable[Email], *, run_id: str, log: Logger) -> Report:
         """One plan for everyone the event names, so its limits count the whole event."""
-        plans = [self.plan_person(self._facts(address), log=log) for address in emails]
+        people = [person for address in emails for person in self._subjects(address)]
+        plans = [self.plan_person(person, log=log) for person in people]
         merged = planning.Plan(
             tuple(sorted((op for p, _ in plans for op in p.operations), key=_phase)),
             tuple(skip for p, _ in plans for skip in p.skipped),
         )
         decisions = [d for _, live in plans for d in live]
         return self.execute(merged, run_id=run_id, log=log, decisions=decisions)
+
+    def _subjects(self, address: Email) -> list[Person]:
+        """The person at ``address``; or, when it is a group (an Admin audit log names nested
+        groups and users alike), everyone in it; or, when neither exists, a deleted person."""
+        try:
+            return [self.directory.get_person(address)]
+        except errors.PersonNotFound:
+            pass
+        try:
+            members = self.directory.group_members(address)
+        except errors.PersonNotFound:
+            return [Person(email=address, employment_status=EmploymentStatus.TERMINATED)]
+        return [self._facts(member) for member in sorted(members)]
 
     def _facts(self, address: Email) -> Person:
         try:
