@@ -197,6 +197,11 @@ class Pipeline:
             log.info("stale event: a newer one was claimed for this person", person=person.email)
             return Report(extra={"stale": True})
         report = self.reconcile_person(person, run_id=mark.event_id, log=log)
+        self.store.put_doc(
+            reconciling.HR_STATUS,
+            person.email,
+            {"status": person.employment_status.value, "event_id": mark.event_id},
+        )
         for _ in range(3):
             latest = self.store.get_watermark(person.email)
             if latest is None or latest.event_id == mark.event_id or report.retryable_failures:

@@ -79,7 +79,7 @@ def survey(
 ) -> Survey:
     """Read the Directory and every managed space; decide and plan (nothing is written)."""
     ruleset = pipeline.ruleset
-    people = list(pipeline.directory.list_people())
+    people = hr_precedence(list(pipeline.directory.list_people()), pipeline.store)
     ids = {f"users/{p.google_user_id}": p.email for p in people if p.google_user_id}
     if due:
         snapshots = {d.person.email: d.person for d in due}
@@ -136,6 +136,24 @@ def run(
         failed = {r.email for r in (*report.retryable_failures, *report.permanent_failures)}
         settle(pipeline.store, due, failed=failed, now=pipeline.clock())
     return result, report
+
+
+HR_STATUS = "hr_status"
+"""Store kind: the employment status of each person's latest applied HR event."""
+
+
+def hr_precedence(people: Sequence[Person], store: StateStore) -> list[Person]:
+    """An HR termination (or a pre-hire) outranks a Directory account that is still active:
+    IT often suspends the account days later, and the nightly reconcile must not re-add the
+    leaver meanwhile. A suspended account stays out whatever HR says."""
+    statuses = {key: doc.get("status") for key, doc in store.list_docs(HR_STATUS)}
+    out = []
+    for person in people:
+        status = statuses.get(person.email)
+        if person.active and status in ("terminated", "pre_hire"):
+            person = replace(person, employment_status=EmploymentStatus(status))
+        out.append(person)
+    return out
 
 
 def space_state(

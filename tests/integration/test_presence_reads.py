@@ -88,3 +88,14 @@ def test_a_reported_manual_add_is_seen_by_the_next_person_event(emulator):
     assert all(
         m.get("email") != "leaver@example.com" for m in spaces["spaces/AAAAdata"]["memberships"]
     )
+
+
+def test_the_reconcile_does_not_re_add_a_leaver_whose_account_is_still_active(emulator):
+    """HR said terminated; the Directory account is still active: the reconcile keeps them out."""
+    pipeline = _pipeline(emulator)
+    for event in events.decode_message(_termination("leaver@example.com", "t-4")):
+        pipeline.handle(event)
+    pipeline.reconcile_all(run_id="nightly", log=pipeline.log)
+    spaces = {s["name"]: s for s in emulator.state()["spaces"]}
+    for name in ("spaces/AAAAannounce", "spaces/AAAAsales"):
+        assert all(m.get("email") != "leaver@example.com" for m in spaces[name]["memberships"])
