@@ -147,13 +147,12 @@ def hr_precedence(people: Sequence[Person], store: StateStore) -> list[Person]:
     IT often suspends the account days later, and the nightly reconcile must not re-add the
     leaver meanwhile. A suspended account stays out whatever HR says."""
     statuses = {key: doc.get("status") for key, doc in store.list_docs(HR_STATUS)}
-    out = []
-    for person in people:
-        status = statuses.get(person.email)
-        if person.active and status in ("terminated", "pre_hire"):
-            person = replace(person, employment_status=EmploymentStatus(status))
-        out.append(person)
-    return out
+    return [
+        replace(p, employment_status=EmploymentStatus(statuses[p.email]))
+        if p.active and statuses.get(p.email) in ("terminated", "pre_hire")
+        else p
+        for p in people
+    ]
 
 
 def space_state(
