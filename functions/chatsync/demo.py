@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 import urllib.request
@@ -263,14 +264,15 @@ def _rosters(state: dict[str, Any], out: Any) -> None:
         print(f"  {space.get('name')}  {title}  [{space.get('spaceType')}]", file=out)
         by_role: dict[str, list[str]] = {}
         for member in space.get("memberships", []):
-            who = member.get("email") or (
-                "the chatsync app" if member.get("app") else member.get("user")
-            )
+            who = member.get("email") or ("(app)" if member.get("app") else member.get("user"))
             by_role.setdefault(str(member.get("role", "")), []).append(str(who))
         for role in ("ROLE_MANAGER", "ROLE_ASSISTANT_MANAGER", "ROLE_MEMBER"):
             if role in by_role:
                 label = ROLE_LABELS[role]
-                print(f"      {label:<8} {', '.join(sorted(by_role[role]))}", file=out)
+                lines = textwrap.wrap(", ".join(sorted(by_role[role])), width=84)
+                print(f"      {label:<8} {lines[0]}", file=out)
+                for line in lines[1:]:
+                    print(f"      {'':<8} {line}", file=out)
 
 
 ROLE_LABELS = {
