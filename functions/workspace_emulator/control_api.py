@@ -1,5 +1,6 @@
 """Control endpoints under ``/emulator/v1/`` (no authentication): state, reset, faults, calls,
-manual-change, events, config. Errors use the same Google JSON shape as the API."""
+manual-change, events, config, advance, suspend-subscription. Errors use the same Google JSON
+shape as the API."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from workspace_emulator import errors
+from workspace_emulator import errors, events
 
 if TYPE_CHECKING:
     from workspace_emulator.emulator import Answer, Emulator
@@ -48,7 +49,15 @@ def _route(
         case ("GET", "calls"):
             return emu.calls(int(query.get("since", "0")))
         case ("GET", "events"):
-            return emu.world.events.messages()
+            return emu.events()
+        case ("POST", "advance"):
+            now = emu.advance(float(payload.get("seconds", 0)))
+            return {"now": events.stamp(now)}
+        case ("POST", "suspend-subscription"):
+            return emu.suspend_subscription(
+                str(payload["subscription"]),
+                str(payload.get("reason", "ENDPOINT_PERMISSION_DENIED")),
+            )
         case ("GET", "faults"):
             return emu.faults.describe()
         case ("POST", "faults"):
@@ -71,7 +80,13 @@ def _route(
                 emu.quotas.enabled = bool(payload["quotas"])
             sinks = {
                 k: payload[k]
-                for k in ("pubsub_topic", "push_url", "emit_for_api_writes")
+                for k in (
+                    "pubsub_topic",
+                    "push_url",
+                    "emit_for_api_writes",
+                    "coalesce",
+                    "batch_window",
+                )
                 if k in payload
             }
             emu.world.events.configure(**sinks)
@@ -112,4 +127,5 @@ def _config(emu: Emulator) -> dict[str, Any]:
         **emu.world.events.describe(),
         "time_scale": emu.clock.scale,
         "quotas": emu.quotas.enabled,
+        "now": events.stamp(emu.clock.epoch()),
     }

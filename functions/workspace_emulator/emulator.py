@@ -23,6 +23,7 @@ from workspace_emulator import (
     events,
     faults,
     handling,
+    lifecycle,
     memberships,
     quotas,
     resources,
@@ -45,9 +46,11 @@ class Emulator:
         quotas_enabled: bool = True,
     ) -> None:
         self.original_seed = seeding.read(seed)
-        self.world = handling.World(seeding.load(self.original_seed), events.Events())
         self.clock = quotas.ScaledClock(1.0)
         self.clock.set_scale(time_scale)
+        self.world = handling.World(
+            seeding.load(self.original_seed), events.Events(self.clock.epoch)
+        )
         self.quotas = quotas.Quotas(self.clock, enabled=quotas_enabled)
         self.faults = faults.Faults()
         self._calls: list[dict[str, Any]] = []
@@ -56,10 +59,14 @@ class Emulator:
     # -- the Python API behind EmulatorServer ---------------------------------------------------
 
     def reset(self, seed: Mapping[str, Any] | str | Path | None = None) -> None:
-        """Reload *seed* (or the original one); clear calls, faults, events and quota use."""
+        """Reload *seed* (or the original one); clear calls, faults, events and quota use.
+
+        The emulator's clock goes back to the wall clock (undoing :meth:`advance`).
+        """
         raw = seeding.read(seed) if seed is not None else self.original_seed
         self.world.store = seeding.load(raw)
         self.world.events.clear()
+        self.clock.resync()
         self.faults.clear()
         self.quotas.reset()
         with self._calls_lock:
@@ -73,6 +80,28 @@ class Emulator:
         """The API call log from index *since* on."""
         with self._calls_lock:
             return [dict(c) for c in self._calls[since:]]
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every emitted Workspace Events message, after sending any lifecycle event now due."""
+        lifecycle.tick(self.world.events)
+        return self.world.events.messages()
+
+    def advance(self, seconds: float) -> float:
+        """Move the emulator's clock *seconds* ahead; send what became due; return the time.
+
+        Lifecycle events (reminders, expiry) fire in time order, open event batches close, and
+        quota buckets refill as if the time had passed.
+        """
+        self.clock.advance(seconds)
+        self.world.events.close_batches()
+        lifecycle.tick(self.world.events)
+        return self.clock.epoch()
+
+    def suspend_subscription(
+        self, name: str, reason: str = "ENDPOINT_PERMISSION_DENIED"
+    ) -> dict[str, Any]:
+        """Suspend a subscription as Google does when delivery fails; sends ``suspended``."""
+        return lifecycle.suspend(self.world.events, name, reason)
 
     def set_time_scale(self, scale: float) -> None:
         """Make quota time run *scale* times faster than the wall clock."""
@@ -149,6 +178,7 @@ class Emulator:
             return self._answer_error(entry, error)
         route, params = found
         entry["method"] = route.method
+        lifecycle.tick(self.world.events)
         fault = self.faults.take(route.method)
         if fault is not None:
             entry["fault"] = True

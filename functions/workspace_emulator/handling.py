@@ -62,3 +62,7 @@ class World:
 
     store: st.Store
     events: events.Events
+
+    def now(self) -> float:
+        """The emulator's clock, in seconds since the Unix epoch (moved by ``advance``)."""
+        return self.events.clock()

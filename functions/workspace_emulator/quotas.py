@@ -50,17 +50,45 @@ LIMITS: dict[str, tuple[Limit, ...]] = {
 
 
 class ScaledClock:
-    """Monotonic time that runs *scale* times faster than the wall clock."""
+    """Monotonic time that runs *scale* times faster than the wall clock.
 
-    def __init__(self, scale: float = 1.0, real: Callable[[], float] = time.monotonic) -> None:
+    :meth:`epoch` is the emulated wall clock (seconds since 1970) that subscription expiry,
+    lifecycle events and ``spaceEvents`` use: the real time when the clock started plus the
+    emulated seconds since, so it equals ``time.time()`` until the scale changes or
+    :meth:`advance` jumps ahead.
+    """
+
+    def __init__(
+        self,
+        scale: float = 1.0,
+        real: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
         self._real = real
+        self._wall = wall
         self._base_real = real()
         self._base_scaled = 0.0
+        self._epoch_zero = wall()
         self.scale = scale
 
     def now(self) -> float:
         """Emulated seconds since the clock started."""
         return self._base_scaled + (self._real() - self._base_real) * self.scale
+
+    def epoch(self) -> float:
+        """Emulated wall-clock time, in seconds since the Unix epoch."""
+        return self._epoch_zero + self.now()
+
+    def advance(self, seconds: float) -> None:
+        """Jump *seconds* of emulated time ahead (quota buckets refill accordingly)."""
+        if seconds < 0:
+            msg = f"time only moves forward; cannot advance by {seconds}"
+            raise ValueError(msg)
+        self._base_scaled += seconds
+
+    def resync(self) -> None:
+        """Make :meth:`epoch` equal the real wall clock again (reset does this)."""
+        self._epoch_zero = self._wall() - self.now()
 
     def set_scale(self, scale: float) -> None:
         """Change the speed from now on, without jumping."""

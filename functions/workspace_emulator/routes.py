@@ -13,6 +13,7 @@ from workspace_emulator import (
     directory_api,
     handling,
     members_api,
+    space_events_api,
     spaces_api,
     subscriptions_api,
 )
@@ -54,10 +55,12 @@ class Route:
             return None
         captured = []
         for want, got in zip(self.pattern, segments, strict=True):
-            if want == "*":
-                if not got:
+            if want.startswith("*"):
+                # "*:verb" matches a custom method such as subscriptions/{id}:reactivate.
+                verb = want[1:]
+                if not got.endswith(verb) or len(got) == len(verb):
                     return None
-                captured.append(got)
+                captured.append(got[: len(got) - len(verb)] if verb else got)
             elif want != got:
                 return None
         return tuple(captured)
@@ -179,6 +182,28 @@ ROUTES: tuple[Route, ...] = (
         "workspaceevents.subscriptions.patch",
         subscriptions_api.patch,
         frozenset({"updateMask", "validateOnly"}),
+    ),
+    Route(
+        "POST",
+        ("v1", "subscriptions", "*:reactivate"),
+        "workspaceevents.subscriptions.reactivate",
+        subscriptions_api.reactivate,
+    ),
+    Route(
+        "GET",
+        ("v1", "spaces", "*", "spaceEvents"),
+        "spaces.spaceEvents.list",
+        space_events_api.list_,
+        frozenset({"filter", "pageSize", "pageToken"}),
+        0,
+    ),
+    Route(
+        "GET",
+        ("v1", "spaces", "*", "spaceEvents", "*"),
+        "spaces.spaceEvents.get",
+        space_events_api.get,
+        frozenset(),
+        0,
     ),
     Route(
         "DELETE",

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from workspace_emulator import directory_changes, emulator, errors
+from workspace_emulator import directory_changes, emulator, errors, events
 
 Seed = Mapping[str, Any] | str | Path | None
 
@@ -199,19 +199,43 @@ class EmulatorServer:
         push_url: str | None = None,
         *,
         emit_for_api_writes: bool = True,
+        coalesce: bool = False,
+        batch_window: float = events.DEFAULT_BATCH_WINDOW,
     ) -> None:
-        """Where Workspace Events go (besides the in-memory list)."""
+        """Where Workspace Events go (besides the in-memory list), and whether bursts batch.
+
+        With *coalesce*, same-type changes in one space within *batch_window* real seconds of
+        the first become one ``batchCreated``/``batchUpdated``/``batchDeleted`` event.
+        """
         self.emulator.world.events.configure(
-            pubsub_topic=pubsub_topic, push_url=push_url, emit_for_api_writes=emit_for_api_writes
+            pubsub_topic=pubsub_topic,
+            push_url=push_url,
+            emit_for_api_writes=emit_for_api_writes,
+            coalesce=coalesce,
+            batch_window=batch_window,
         )
 
     def events(self) -> list[dict[str, Any]]:
         """Every emitted Workspace Events Pub/Sub message (``message`` of a push body)."""
-        return self.emulator.world.events.messages()
+        return self.emulator.events()
 
     def flush_events(self, timeout: float = 10.0) -> None:
-        """Wait until push/Pub/Sub deliveries queued so far are done."""
+        """Close open batches, then wait until push/Pub/Sub deliveries queued so far are done."""
         self.emulator.world.events.flush(timeout)
+
+    def advance(self, seconds: float) -> float:
+        """Move the emulator's clock ahead; lifecycle events fall due. Returns the new time."""
+        return self.emulator.advance(seconds)
+
+    def now(self) -> float:
+        """The emulator's clock, in seconds since the Unix epoch."""
+        return self.emulator.clock.epoch()
+
+    def suspend_subscription(
+        self, name: str, reason: str = "ENDPOINT_PERMISSION_DENIED"
+    ) -> dict[str, Any]:
+        """Suspend a Workspace Events subscription (and send its ``suspended`` event)."""
+        return self.emulator.suspend_subscription(name, reason)
 
     def directory_update_user(self, email: str, snapshot: Mapping[str, Any]) -> None:
         """Apply an HR snapshot to a directory user (what an HR-to-Directory bridge does)."""

@@ -1,21 +1,23 @@
-"""A minimal Workspace Events API v1: ``subscriptions`` create/get/list/patch/delete.
+"""A minimal Workspace Events API v1: ``subscriptions`` create/get/list/patch/delete/reactivate.
 
 Enough to test a renewal job and to route membership events (see
-:mod:`workspace_emulator.events`). Subscriptions expire on the wall clock: at most 4 h with
-resource data in the payload, 7 days without; ``ttl`` ``0s`` or unset means the maximum, a longer
-``ttl`` is 400 (strict). Expired subscriptions are gone (404). Mutations answer a completed
-Operation. One subscription per target per caller (409 ALREADY_EXISTS).
+:mod:`workspace_emulator.events`). Subscriptions expire on the emulator's clock (the wall clock
+unless scaled or advanced): at most 4 h with resource data in the payload, 7 days without;
+``ttl`` ``0s`` or unset means the maximum, a longer ``ttl`` is 400 (strict). Expired
+subscriptions are gone (404); lifecycle events are in :mod:`workspace_emulator.lifecycle`.
+Mutations answer a completed Operation. One subscription per target per caller (409
+ALREADY_EXISTS). Batch event types cannot be subscribed to (400, strict: they are delivered
+with their plain type).
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-import time
 import uuid
 from typing import Any
 
-from workspace_emulator import auth, errors, handling, paging
+from workspace_emulator import auth, errors, events, handling, lifecycle, paging
 
 _READ = ("chat.app.memberships", "chat.app.memberships.readonly", "chat.bot")
 _USER = ("chat.memberships", "chat.memberships.readonly")
@@ -27,17 +29,6 @@ _FILTER_TARGET = re.compile(r'target_resource\s*=\s*"([^"]+)"')
 WITH_RESOURCE_MAX = 4 * 3600.0
 NAME_ONLY_MAX = 7 * 24 * 3600.0
 SUBSCRIPTION_TYPE = "type.googleapis.com/google.apps.events.subscriptions.v1.Subscription"
-
-
-def _stamp(epoch: float) -> str:
-    moment = datetime.datetime.fromtimestamp(epoch, datetime.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _render(sub: dict[str, Any]) -> dict[str, Any]:
-    body = {k: v for k, v in sub.items() if not k.startswith("_")}
-    body["expireTime"] = _stamp(sub["_expires"])
-    return body
 
 
 def _operation(response: dict[str, Any], type_url: str = SUBSCRIPTION_TYPE) -> handling.Reply:
@@ -55,7 +46,7 @@ def _maximum(sub: dict[str, Any]) -> float:
     return WITH_RESOURCE_MAX if include else NAME_ONLY_MAX
 
 
-def _expiry(body: Any, sub: dict[str, Any]) -> float:
+def _expiry(body: Any, sub: dict[str, Any], now: float) -> float:
     """Absolute expiry for a ``ttl`` (or ``expireTime``) in *body*; unset/0 → the maximum."""
     maximum = _maximum(sub)
     ttl = str(body.get("ttl", "") or "")
@@ -66,23 +57,23 @@ def _expiry(body: Any, sub: dict[str, Any]) -> float:
         seconds = float(ttl[:-1])
         if seconds > maximum:
             raise errors.invalid(f"ttl {ttl} exceeds the maximum of {maximum:.0f}s.", field="ttl")
-        return time.time() + (seconds or maximum)
+        return now + (seconds or maximum)
     if body.get("expireTime"):
         try:
             parsed = datetime.datetime.fromisoformat(str(body["expireTime"]).replace("Z", "+00:00"))
         except ValueError as exc:
             raise errors.invalid("Invalid expireTime.", field="expireTime") from exc
         epoch = parsed.timestamp()
-        if epoch - time.time() > maximum:
+        if epoch - now > maximum:
             raise errors.invalid("expireTime is beyond the maximum.", field="expireTime")
         return epoch
-    return time.time() + maximum
+    return now + maximum
 
 
 def _live(world: handling.World, req: handling.Request) -> dict[str, Any]:
     name = f"subscriptions/{req.params[0]}"
     sub = world.events.subscriptions.get(name)
-    if sub is None or sub["_expires"] <= time.time() or sub["_owner"] != req.caller.label:
+    if sub is None or sub["_expires"] <= world.now() or sub["_owner"] != req.caller.label:
         raise errors.not_found(f"Subscription {name} not found.")
     return sub
 
@@ -96,29 +87,21 @@ def create(world: handling.World, req: handling.Request) -> handling.Reply:
     topic = str((body.get("notificationEndpoint") or {}).get("pubsubTopic", ""))
     if not target.startswith("//chat.googleapis.com/spaces/"):
         raise errors.invalid("targetResource must be //chat.googleapis.com/spaces/{space}.")
-    if not types or not all(t.startswith("google.workspace.chat.") for t in types):
-        raise errors.invalid("eventTypes must name Chat event types.", field="eventTypes")
+    _check_types(types)
     if not _TOPIC.match(topic):
         raise errors.invalid("notificationEndpoint.pubsubTopic must be projects/*/topics/*.")
     space_name = target.removeprefix("//chat.googleapis.com/")
     store = world.store
     with store.lock, world.events.lock:
         if space_name != "spaces/-":
-            space = store.spaces.get(space_name)
-            member = space is not None and (
-                store.app_is_member(space)
-                if req.caller.person is None
-                else store.is_member(space, req.caller.person)
-            )
-            if not member:
-                raise errors.denied("The authorizing principal must be a member of the space.")
+            _require_member(world, req, space_name)
         elif req.caller.is_app:
             raise errors.invalid("spaces/- needs user authentication.")
         for existing in world.events.subscriptions.values():
             same = existing["targetResource"] == target and existing["_owner"] == req.caller.label
-            if same and existing["_expires"] > time.time():
+            if same and existing["_expires"] > world.now():
                 raise errors.already_exists(f"A subscription for {target} already exists.")
-        now = _stamp(time.time())
+        now = events.stamp(world.now())
         sub: dict[str, Any] = {
             "name": f"subscriptions/{uuid.uuid4().hex[:20]}",
             "uid": uuid.uuid4().hex,
@@ -135,17 +118,17 @@ def create(world: handling.World, req: handling.Request) -> handling.Reply:
             "etag": uuid.uuid4().hex[:12],
             "_owner": req.caller.label,
         }
-        sub["_expires"] = _expiry(body, sub)
+        lifecycle.set_expiry(sub, _expiry(body, sub, world.now()), world.now())
         if not req.flag("validateOnly"):
             world.events.subscriptions[sub["name"]] = sub
-        return _operation(_render(sub))
+        return _operation(lifecycle.render(sub))
 
 
 def get(world: handling.World, req: handling.Request) -> handling.Reply:
     """GET v1/subscriptions/{id}."""
     auth.require_any(req.caller, _SCOPES, method=req.method)
     with world.events.lock:
-        return handling.Reply(_render(_live(world, req)))
+        return handling.Reply(lifecycle.render(_live(world, req)))
 
 
 def list_(world: handling.World, req: handling.Request) -> handling.Reply:
@@ -157,10 +140,10 @@ def list_(world: handling.World, req: handling.Request) -> handling.Reply:
         raise errors.invalid('filter must name at least one event_types:"...".', field="filter")
     target = _FILTER_TARGET.search(text)
     size = paging.page_size(req.query.get("pageSize"), default=50, maximum=100)
-    now = time.time()
+    now = world.now()
     with world.events.lock:
         found = [
-            _render(s)
+            lifecycle.render(s)
             for s in world.events.subscriptions.values()
             if s["_expires"] > now
             and s["_owner"] == req.caller.label
@@ -189,13 +172,13 @@ def patch(world: handling.World, req: handling.Request) -> handling.Reply:
         sub = dict(_live(world, req))
         if mask & {"event_types", "eventTypes", "*"} and "eventTypes" in body:
             sub["eventTypes"] = [str(t) for t in body["eventTypes"]]
+            _check_types(sub["eventTypes"])
         if mask & {"ttl", "expire_time", "expireTime", "*"}:
-            sub["_expires"] = _expiry(body, sub)
-        sub["updateTime"] = _stamp(time.time())
-        sub["etag"] = uuid.uuid4().hex[:12]
+            lifecycle.set_expiry(sub, _expiry(body, sub, world.now()), world.now())
+        lifecycle.touch(sub, world.now())
         if not req.flag("validateOnly"):
             world.events.subscriptions[sub["name"]] = sub
-        return _operation(_render(sub))
+        return _operation(lifecycle.render(sub))
 
 
 def delete(world: handling.World, req: handling.Request) -> handling.Reply:
@@ -214,3 +197,50 @@ def delete(world: handling.World, req: handling.Request) -> handling.Reply:
         if not req.flag("validateOnly"):
             del world.events.subscriptions[sub["name"]]
         return _operation({}, "type.googleapis.com/google.protobuf.Empty")
+
+
+def reactivate(world: handling.World, req: handling.Request) -> handling.Reply:
+    """POST v1/subscriptions/{id}:reactivate: only a SUSPENDED subscription (400 otherwise).
+
+    The authorizing principal must still be a member of the target space (403 otherwise, the
+    same check as create: the cause of a suspension has to be fixed first).
+    """
+    auth.require_any(req.caller, _SCOPES, method=req.method)
+    with world.store.lock, world.events.lock:
+        sub = _live(world, req)
+        if sub["state"] != "SUSPENDED":
+            raise errors.precondition(
+                f"{sub['name']} is {sub['state']}: only SUSPENDED subscriptions can be reactivated."
+            )
+        _require_member(world, req, sub["targetResource"].removeprefix("//chat.googleapis.com/"))
+        sub["state"] = "ACTIVE"
+        sub.pop("suspensionReason", None)
+        lifecycle.touch(sub, world.now())
+        return _operation(lifecycle.render(sub))
+
+
+def _require_member(world: handling.World, req: handling.Request, space_name: str) -> None:
+    """403 unless the authorizing principal is a member of the target space."""
+    if space_name == "spaces/-":
+        return
+    store = world.store
+    space = store.spaces.get(space_name)
+    member = space is not None and (
+        store.app_is_member(space)
+        if req.caller.person is None
+        else store.is_member(space, req.caller.person)
+    )
+    if not member:
+        raise errors.denied("The authorizing principal must be a member of the space.")
+
+
+def _check_types(types: list[str]) -> None:
+    """Plain Chat event types only; batch types come by themselves (400 when listed)."""
+    if not types or not all(t.startswith("google.workspace.chat.") for t in types):
+        raise errors.invalid("eventTypes must name Chat event types.", field="eventTypes")
+    batch = [t for t in types if t.rpartition(".")[2].startswith("batch")]
+    if batch:
+        raise errors.invalid(
+            f"{batch[0]} is delivered automatically; subscribe to the plain event type.",
+            field="eventTypes",
+        )

@@ -172,10 +172,13 @@ def test_config_endpoint_sets_and_reports_knobs(raw: Any) -> None:
     answer = raw("POST", "emulator/v1/config", body={"time_scale": 60, "quotas": False})
     raw("POST", "emulator/v1/config", body={"time_scale": 1, "quotas": True})
 
+    assert answer.body.pop("now").endswith("Z")
     assert answer.body == {
         "pubsub_topic": None,
         "push_url": None,
         "emit_for_api_writes": True,
+        "coalesce": False,
+        "batch_window": 0.25,
         "time_scale": 60.0,
         "quotas": False,
     }
