@@ -29,8 +29,13 @@ TOP_KEYS = ("version", "spaces", "protected", "rules", "safety")
 SPACE_KEYS = ("id", "name", "mode", "description")
 RULE_KEYS = ("id", "description", "spaces", "role", "when", "unless")
 COMBINATORS = ("all", "any", "not", "group", "everyone")
-SAFETY_COUNTS = ("max_removals_per_event", "max_removals_per_run", "min_space_size_for_percent")
-SAFETY_KEYS = (*SAFETY_COUNTS, "max_removal_percent")
+SAFETY_COUNTS = (
+    "max_removals_per_event",
+    "max_removals_per_run",
+    "min_space_size_for_percent",
+    "max_removals_per_window",
+)
+SAFETY_KEYS = (*SAFETY_COUNTS, "max_removal_percent", "window_minutes")
 HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 STATUSES = tuple(status.value for status in model.EmploymentStatus)
 
@@ -410,9 +415,17 @@ class _Reader:
                 "safety.max_removal_percent",
                 f"expected a number from 0 to 100, got {_show(percent)}",
             )
+        minutes = entry.get("window_minutes", 60)
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
+            raise self.fail(
+                "safety.window_minutes",
+                f"expected a whole number of minutes >= 1, got {_show(minutes)}",
+            )
         return schema.Safety(
             max_removals_per_event=counts["max_removals_per_event"],
             max_removals_per_run=counts["max_removals_per_run"],
             max_removal_percent=None if percent is None else float(percent),
             min_space_size_for_percent=counts["min_space_size_for_percent"],
+            max_removals_per_window=counts["max_removals_per_window"],
+            window_minutes=minutes,
         )

@@ -111,6 +111,9 @@ class Safety:
     max_removals_per_run: int | None = None
     max_removal_percent: float | None = None
     min_space_size_for_percent: int | None = None
+    max_removals_per_window: int | None = None
+    """Removals + demotions that events may apply within any ``window_minutes`` (rolling)."""
+    window_minutes: int = 60
 
 
 @dataclass(frozen=True, slots=True)
