@@ -16,7 +16,7 @@ def build_pipeline(
 ) -> Pipeline:
     from chatsync import credentials
     from chatsync.chat.rest import RestChatMembers
-    from chatsync.chat.retrying import RetryingReads
+    from chatsync.chat.retrying import RetryingDirectory, RetryingReads
     from chatsync.directory import DirectoryClient
     from chatsync.ratelimit import Limits, RateLimitedChat
     from chatsync.rules import load_rules
@@ -49,7 +49,9 @@ def build_pipeline(
         chat=RateLimitedChat(
             RetryingReads(rest, policy=RetryPolicy(max_attempts=settings.max_attempts)), limits
         ),
-        directory=directory,
+        directory=RetryingDirectory(
+            directory, policy=RetryPolicy(max_attempts=settings.max_attempts)
+        ),
         store=store if store is not None else open_store(settings),
         log=log
         or Logger(

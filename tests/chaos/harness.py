@@ -40,7 +40,7 @@ def pipeline(
     from google.oauth2.credentials import Credentials
 
     from chatsync.chat.rest import RestChatMembers
-    from chatsync.chat.retrying import RetryingReads
+    from chatsync.chat.retrying import RetryingDirectory, RetryingReads
     from chatsync.directory import DirectoryClient
     from chatsync.ratelimit import Limits, RateLimitedChat
 
@@ -67,7 +67,11 @@ def pipeline(
                 space_reads_per_second=15 * 1000,
             ),
         ),
-        directory=DirectoryClient(Credentials(token=token), endpoint=emulator.url, timeout=10),
+        directory=RetryingDirectory(
+            DirectoryClient(Credentials(token=token), endpoint=emulator.url, timeout=10),
+            policy=policy,
+            sleep=sleep,
+        ),
         store=MemoryStore(),
         log=Logger(stream=stream or io.StringIO(), sink=sink, hash_emails=hash_emails, **log_kw),
         policy=policy,

@@ -4,6 +4,9 @@ Planning one person reads a membership in every managed space; without retries o
 those reads sends the whole message back to Pub/Sub. Reads are safe to repeat, so they get the
 same bounded, jittered back-off (``RetryPolicy``) as writes. Writes pass through untouched: the
 executor retries them and reports each outcome.
+
+``RetryingDirectory`` does the same for Directory reads (``errors.DirectoryUnavailable``): an
+HR event reads the person's groups, a group event the group's members, a reconcile everyone.
 """
 
 from __future__ import annotations
@@ -11,14 +14,36 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from chatsync import errors
 from chatsync.chat.port import ChatMembers, SpaceInfo
 from chatsync.executing import RetryPolicy
-from chatsync.model import Email, Membership, Role, SpaceName
+from chatsync.model import Email, Membership, Person, Role, SpaceName
 
 T = TypeVar("T")
+
+
+class _Retrier(Protocol):
+    policy: RetryPolicy
+    sleep: Callable[[float], None]
+    rng: random.Random
+    retries: int
+
+
+def retried(call: Callable[[], T], by: _Retrier) -> T:
+    """``call()``, again after a jittered back-off on ``RetryableError``, up to
+    ``by.policy.max_attempts`` in all; ``by.retries`` counts the retries."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return call()
+        except errors.RetryableError as exc:
+            if attempt >= by.policy.max_attempts:
+                raise
+            by.retries += 1
+            by.sleep(by.policy.delay(attempt, exc.delay, by.rng))
 
 
 class RetryingReads:
@@ -39,16 +64,7 @@ class RetryingReads:
         self.retries = 0
 
     def _read(self, call: Callable[[], T]) -> T:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return call()
-            except errors.RetryableError as exc:
-                if attempt >= self.policy.max_attempts:
-                    raise
-                self.retries += 1
-                self.sleep(self.policy.delay(attempt, exc.delay, self.rng))
+        return retried(call, self)
 
     def get_space(self, space: SpaceName) -> SpaceInfo:
         return self._read(lambda: self.inner.get_space(space))
@@ -67,3 +83,48 @@ class RetryingReads:
 
     def remove_member(self, membership: Membership) -> None:
         self.inner.remove_member(membership)
+
+
+class DirectoryReads(Protocol):
+    def get_person(self, key: str) -> Person: ...
+
+    def groups_of(self, member: str) -> frozenset[Email]: ...
+
+    def group_members(self, group: Email) -> frozenset[Email]: ...
+
+    def list_people(self) -> list[Person]: ...
+
+
+class RetryingDirectory:
+    """A Directory client whose reads are retried on ``RetryableError`` (not ``PersonNotFound``)."""
+
+    def __init__(
+        self,
+        inner: DirectoryReads,
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.inner = inner
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.retries = 0
+
+    @property
+    def calls(self) -> int:
+        """The inner client's request count (retries included)."""
+        return int(getattr(self.inner, "calls", 0))
+
+    def get_person(self, key: str) -> Person:
+        return retried(lambda: self.inner.get_person(key), self)
+
+    def groups_of(self, member: str) -> frozenset[Email]:
+        return retried(lambda: self.inner.groups_of(member), self)
+
+    def group_members(self, group: Email) -> frozenset[Email]:
+        return retried(lambda: self.inner.group_members(group), self)
+
+    def list_people(self) -> list[Person]:
+        return retried(self.inner.list_people, self)
