@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from chatsync import errors, holding, planning, safety
+from chatsync import errors, holding, planning, safety, window
 from chatsync.executing import Report
 from chatsync.logs import Logger
 from chatsync.model import Email, Role, SpaceName
@@ -39,14 +39,27 @@ def gate(
     where an owner would go are read again. ``scope`` None: an approved plan, no limits.
     """
     if current is None:
-        current = _owners_of(pipeline, the_plan)
+        current = owners_of(pipeline, the_plan)
     guarded = safety.guard(the_plan, pipeline.ruleset, current)
     if scope is None or not any(safety.is_loss(op) for op in guarded.operations):
         return guarded, None
-    sizes: dict[SpaceName, int] = {}
-    for space in safety.sizes_needed(guarded, pipeline.ruleset, current):
-        sizes[space] = len(pipeline.chat.list_members(space))
-    verdict = safety.check(guarded, pipeline.ruleset, current, scope=scope, sizes=sizes)
+    verdict = limits(pipeline, guarded, current, scope=scope)
+    windowed: window.Admission | None = None
+    if (
+        verdict.ok
+        and scope == "event"
+        and pipeline.ruleset.safety.max_removals_per_window is not None
+    ):
+        windowed = window.check(
+            pipeline.store,
+            run_id=run_id,
+            losses=verdict.losses,
+            now=pipeline.clock(),
+            limits=pipeline.ruleset.safety,
+            record=not pipeline.dry_run,
+        )
+        if windowed.held:
+            verdict = safety.Verdict(held=True, reasons=(windowed.reason,), losses=verdict.losses)
     if verdict.ok:
         return guarded, None
     marks: dict[str, str] = {}
@@ -56,6 +69,14 @@ def gate(
     doc = holding.record(
         guarded, verdict, run_id=run_id, scope=scope, at=pipeline.clock(), watermarks=marks
     )
+    extra: dict[str, object] = {}
+    if windowed is not None:
+        doc["window"] = True
+        extra = {
+            "window_count": windowed.count,
+            "window_minutes": pipeline.ruleset.safety.window_minutes,
+            "max_removals_per_window": pipeline.ruleset.safety.max_removals_per_window,
+        }
     if pipeline.dry_run:
         log.error("plan would be held: " + "; ".join(verdict.reasons), plan_id=doc["plan_id"])
         return guarded, Report(skipped=guarded.skipped, extra={"held": doc["plan_id"]})
@@ -71,11 +92,27 @@ def gate(
         held_operations=len(guarded.operations),
         losses=verdict.losses,
         summary=doc["summary"],
+        **extra,
     )
     return guarded, Report(skipped=guarded.skipped, extra={"held": doc["plan_id"]})
 
 
-def _owners_of(pipeline: Pipeline, the_plan: planning.Plan) -> dict[SpaceName, planning.SpaceState]:
+def limits(
+    pipeline: Pipeline,
+    guarded: planning.Plan,
+    current: Mapping[SpaceName, planning.SpaceState],
+    *,
+    scope: safety.Scope,
+) -> safety.Verdict:
+    """``safety.check`` with the space sizes it needs read from Chat (nothing stored)."""
+    sizes: dict[SpaceName, int] = {}
+    for space in safety.sizes_needed(guarded, pipeline.ruleset, current):
+        sizes[space] = len(pipeline.chat.list_members(space))
+    return safety.check(guarded, pipeline.ruleset, current, scope=scope, sizes=sizes)
+
+
+def owners_of(pipeline: Pipeline, the_plan: planning.Plan) -> dict[SpaceName, planning.SpaceState]:
+    """The owners of each space where ``the_plan`` removes or demotes an owner (read live)."""
     spaces = sorted(
         {
             op.space
@@ -141,6 +178,9 @@ def approve(pipeline: Pipeline, plan_id: str, *, log: Logger, approved_by: str =
     released = planning.Plan(tuple(ops), tuple(skipped))
     report = pipeline.execute(released, run_id=plan_id, log=log, current=current, scope=None)
     done = not report.retryable_failures
+    if doc.get("window"):
+        # An admin looked at what the rolling window held: it is no longer tripped.
+        window.clear_trip(pipeline.store, now=pipeline.clock(), by=approved_by or plan_id)
     pipeline.store.put_doc(
         holding.KIND,
         plan_id,

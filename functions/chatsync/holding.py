@@ -6,6 +6,7 @@ A held plan is one ``held_plans`` document keyed by its plan id::
      "status": "held" | "approved" | "applied", "reasons": [...], "created_at": 1700000000.0,
      "operations": [rendering.op_json(op), ...], "summary": {...},
      "watermarks": {"<email>": "<event id of the person's watermark when held>"},
+     "window": true (held by the rolling window: approving it clears the window's trip),
      "approved_by": "...", "approved_at": ..., "result": {...}}
 
 Approval (``Pipeline.approve``) re-reads every membership the plan touches and applies only the

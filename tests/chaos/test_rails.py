@@ -17,6 +17,10 @@ from conftest import DEMO_RULES
 pytestmark = pytest.mark.chaos
 
 
+def accepted(emulator: Any, since: int) -> list[dict[str, Any]]:
+    return [c for c in harness.write_calls(emulator, since) if c["status"] < 300]
+
+
 def test_a_feed_that_terminates_everyone_is_held_then_released_by_approval(
     emulator: Any, figures: Any
 ) -> None:
@@ -49,7 +53,8 @@ def test_a_feed_that_terminates_everyone_is_held_then_released_by_approval(
     since = len(emulator.calls())
     try:
         first = harness.deliver(pipe.handle, queue, rng=rng)
-        writes_while_held = len(harness.write_calls(emulator, since))
+        # Writes Chat accepted (a faulted write and its retry are one change).
+        writes_while_held = len(accepted(emulator, since))
         held = [pid for pid, doc in pipe.store.list_docs(holding.KIND) if doc["status"] == "held"]
         approvals: list[events.Event] = [
             events.ReconcileTick(
@@ -75,7 +80,7 @@ def test_a_feed_that_terminates_everyone_is_held_then_released_by_approval(
         redeliveries=first.redeliveries + second.redeliveries,
         held_plans=len(held),
         writes_while_held=writes_while_held,
-        writes_after_approval=len(harness.write_calls(emulator, since)) - writes_while_held,
+        writes_after_approval=len(accepted(emulator, since)) - writes_while_held,
         left_behind=len(still_there),
     )
     assert first.dropped == 0 and first.acked == len(queue)
@@ -87,3 +92,73 @@ def test_a_feed_that_terminates_everyone_is_held_then_released_by_approval(
     # Owners that are last in a space, and protected people, stay; everyone else is gone.
     assert all(role == "ROLE_MANAGER" for space, email in still_there for role in
                [rosters[space][email]])  # fmt: skip
+
+
+def test_terminations_one_at_a_time_stop_at_the_rolling_window_under_faults(
+    emulator: Any, figures: Any
+) -> None:
+    """The same bad feed against the demo's own limits (20 per event, so each termination
+    passes alone) plus a window of 10: at most 10 removals reach Chat, however the faults
+    and redeliveries fall; everything after is held; the approvals remove the rest."""
+    text = DEMO_RULES.read_text().split("\nsafety:")[0]
+    ruleset = load_rules_text(
+        text + "\nsafety:\n  max_removals_per_event: 20\n  max_removals_per_window: 10\n"
+    )
+    pipe = harness.pipeline(emulator, ruleset)
+    victims = [p for p in world.people(emulator) if p not in world.ANCHORS]
+    queue = [
+        harness.decode(
+            harness.hr_message(
+                email=email,
+                sequence=1000,
+                event_id=f"bad-{i}",
+                message_id=f"bad-{i}",
+                status="terminated",
+                event_type="person.terminated",
+            )
+        )
+        for i, email in enumerate(victims)
+    ]
+    queue += queue[::3]
+    rng = random.Random(23)
+    emulator.set_time_scale(1000)
+    emulator.set_random_faults(0.25, latency=0.0002, seed=23)
+    since = len(emulator.calls())
+    try:
+        first = harness.deliver(pipe.handle, queue, rng=rng)
+        removed_before_hold = len(accepted(emulator, since))
+        losses = sum(1 for e in pipe.store.audit() if e.action in ("remove", "demote"))
+        held = [pid for pid, doc in pipe.store.list_docs(holding.KIND) if doc["status"] == "held"]
+        approvals: list[events.Event] = [
+            events.ReconcileTick(
+                meta=events.EventMeta(f"ok-{pid}", f"ok-{pid}", "approve", datetime.now(UTC)),
+                approve_plan=pid,
+            )
+            for pid in held
+        ]
+        second = harness.deliver(pipe.handle, approvals, rng=rng)
+    finally:
+        emulator.clear_faults()
+    rosters = harness.rosters(emulator, [s.name for s in ruleset.spaces])
+    left = [
+        (space, email)
+        for space, members in rosters.items()
+        for email, role in members.items()
+        if email in victims and email not in ruleset.protected and role != "ROLE_MANAGER"
+    ]
+    figures(
+        terminations=len(victims),
+        deliveries=first.deliveries + second.deliveries,
+        redeliveries=first.redeliveries + second.redeliveries,
+        removed_before_hold=removed_before_hold,
+        events_applied=len(victims) - len(held),
+        held_plans=len(held),
+        left_behind=len(left),
+    )
+    assert first.dropped == 0 and first.acked == len(queue)
+    assert removed_before_hold <= 10 and losses <= 10
+    assert len(held) >= len(victims) - 10
+    assert all(pipe.store.get_doc(holding.KIND, pid)["window"] for pid in held)  # type: ignore[index]
+    assert second.dropped == 0
+    assert {d["status"] for _, d in pipe.store.list_docs(holding.KIND)} == {"applied"}
+    assert left == []
