@@ -5,6 +5,11 @@ was read when planned. Each is read again first; if any moved (someone was added
 re-roled since, or a space's owners changed where the plan demotes an owner), nothing is
 applied and the error names each change: plan again and review again. Otherwise its operations,
 and nothing else, are applied through the same executor, rails and audit trail as any run.
+
+A reviewed plan answers to the per-run limits (``max_removals_per_run``, the percentage). If
+it exceeds one, nothing is applied and the error names the limit: an admin who reviewed it
+and means it runs again with ``--approve``, which applies it beyond the limits (the never-rules
+of ``safety.guard`` still hold). Nothing is left waiting in the held plans.
 """
 
 from __future__ import annotations
@@ -25,6 +30,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("plan", metavar="PLAN.json", help="a plan saved by `chatsync reconcile --out`")
+    p.add_argument(
+        "--approve",
+        action="store_true",
+        help="apply it even if it exceeds the per-run safety limits (you reviewed it)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("-v", "--verbose", action="store_true", help="log each change to stderr")
     add_connection_flags(p)
@@ -32,7 +42,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chatsync import plan_files, rendering
+    from chatsync import approving, errors, plan_files, rendering, safety
     from chatsync.pipeline import new_run_id
     from chatsync.runtime import build_pipeline
 
@@ -41,8 +51,24 @@ def run(args: argparse.Namespace) -> int:
     pipeline = build_pipeline(settings_from(args), log=log)
     plan_files.refuse_if_moved(saved, pipeline.chat, where=args.plan)
     run_id = new_run_id("apply")
+    log = log.bind(plan_id=saved.plan_id)
+    guarded = safety.guard(saved.plan, pipeline.ruleset, approving.owners_of(pipeline, saved.plan))
+    verdict = approving.limits(pipeline, guarded, {}, scope="run")
+    if verdict.held and not args.approve:
+        raise errors.PlanRefused(
+            f"{args.plan} ({saved.plan_id}) exceeds the safety limits; nothing was applied: "
+            + "; ".join(verdict.reasons)
+            + f". If you reviewed it and mean it: chatsync apply {args.plan} --approve"
+        )
+    if verdict.held:
+        log.warning(
+            "applying a reviewed plan beyond the safety limits (--approve): "
+            + "; ".join(verdict.reasons),
+            run_id=run_id,
+            losses=verdict.losses,
+        )
     report = pipeline.execute(
-        saved.plan, run_id=run_id, log=log.bind(plan_id=saved.plan_id), scope="run"
+        saved.plan, run_id=run_id, log=log, scope=None if args.approve else "run"
     )
     failures = len(report.retryable_failures) + len(report.permanent_failures)
     if args.json:
