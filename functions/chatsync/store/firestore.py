@@ -24,12 +24,16 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from chatsync import errors
 from chatsync.store.base import AuditEntry, Watermark
 
 
 def _id(text: str) -> str:
     return quote(text, safe="@+-_")
 
+
+TRANSACTION_ATTEMPTS = 20
+"""A hot document (the rolling window) is contended when many instances apply at once."""
 
 BATCH = 400
 """Writes per Firestore batch commit (the service allows at most 500)."""
@@ -148,7 +152,10 @@ class FirestoreStore:
             if new is not None:
                 transaction.set(ref, {"kind": kind, "key": key, "data": new})
 
-        update(self._client.transaction())
+        try:
+            update(self._client.transaction(max_attempts=TRANSACTION_ATTEMPTS))
+        except ValueError as exc:  # the client's "Failed to commit transaction in N attempts"
+            raise errors.RetryableError(f"store update of {kind}/{key} contended: {exc}") from exc
 
     def get_doc(self, kind: str, key: str) -> dict[str, Any] | None:
         snap = self._docs.document(_id(f"{kind}:{key}")).get()
