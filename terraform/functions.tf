@@ -116,17 +116,17 @@ resource "google_cloudfunctions2_function" "this" {
     ingress_settings                 = var.ingress_settings
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.runtime.email
-    environment_variables            = local.function_environment
+    environment_variables            = merge(local.function_environment, local.function_rate_environment[each.key])
   }
 
   lifecycle {
     precondition {
-      condition     = local.writes_per_instance_minute >= 1 && local.writes_per_instance_minute * local.total_max_instances <= var.chat_writes_per_minute_budget
-      error_message = "Per-instance Chat writes times total max instances must stay within chat_writes_per_minute_budget, with at least one write per instance."
+      condition     = local.chat_rates[each.key].writes_per_instance_minute >= 1 && local.chat_writes_per_minute_at_max <= var.chat_writes_per_minute_budget
+      error_message = "Chat writes: each instance needs at least one a minute, and the sum over functions of max_instances x per-instance rate must stay within chat_writes_per_minute_budget."
     }
     precondition {
-      condition     = local.reads_per_instance_minute >= 1 && local.reads_per_instance_minute * local.total_max_instances <= var.chat_reads_per_minute_budget
-      error_message = "Per-instance Chat reads times total max instances must stay within chat_reads_per_minute_budget, with at least one read per instance."
+      condition     = local.chat_rates[each.key].reads_per_instance_minute >= 1 && local.chat_reads_per_minute_at_max <= var.chat_reads_per_minute_budget
+      error_message = "Chat reads: each instance needs at least one a minute, and the sum over functions of max_instances x per-instance rate must stay within chat_reads_per_minute_budget."
     }
   }
 

@@ -21,14 +21,47 @@ locals {
     }
   }
 
-  # Chat quotas are per project, so every instance of every function that may write gets an
-  # equal share: floor(budget / total max instances). All four functions may write (events,
-  # drift reverts, the full reconcile), so all count.
-  total_max_instances        = sum([for f in values(var.functions) : f.max_instances])
-  writes_per_instance_minute = floor(var.chat_writes_per_minute_budget / local.total_max_instances)
-  reads_per_instance_minute  = floor(var.chat_reads_per_minute_budget / local.total_max_instances)
+  # Chat quotas are per project. Each function gets quota_share of the budget, split evenly among
+  # its instances (each serves one request at a time) and rounded down:
+  #   per-instance rate = floor(budget x quota_share / max_instances)
+  # so sum(max_instances x per-instance rate) <= budget x sum(quota_share) <= budget.
+  # Shares are counted in millionths: a decimal fraction such as 0.01 is not exact in Terraform's
+  # binary numbers (300 * 0.01 is 2.999...), and floor() would lose a whole write. Shares left out
+  # everywhere (all null, as before quota_share existed): an equal split per instance,
+  # floor(budget / total max instances). variables.tf repeats these expressions in its validations.
+  total_max_instances = sum([for f in values(var.functions) : f.max_instances])
+  quota_share_ppm = {
+    for k, f in var.functions : k => f.quota_share == null ? null : floor(f.quota_share * 1000000 + 0.5)
+  }
+  chat_rates = {
+    for k, f in var.functions : k => {
+      writes_per_instance_minute = (
+        local.quota_share_ppm[k] == null
+        ? floor(var.chat_writes_per_minute_budget / local.total_max_instances)
+        : floor(var.chat_writes_per_minute_budget * local.quota_share_ppm[k] / (f.max_instances * 1000000))
+      )
+      reads_per_instance_minute = (
+        local.quota_share_ppm[k] == null
+        ? floor(var.chat_reads_per_minute_budget / local.total_max_instances)
+        : floor(var.chat_reads_per_minute_budget * local.quota_share_ppm[k] / (f.max_instances * 1000000))
+      )
+    }
+  }
+  # What the project sends with every function at max_instances, each instance at its rate.
+  chat_writes_per_minute_at_max = sum([for k, f in var.functions : f.max_instances * local.chat_rates[k].writes_per_instance_minute])
+  chat_reads_per_minute_at_max  = sum([for k, f in var.functions : f.max_instances * local.chat_rates[k].reads_per_instance_minute])
 
-  # Every name here must be in chatsync.settings.Settings.variables() (tests/terraform checks it).
+  # The per-function part of the environment, merged into function_environment in functions.tf.
+  function_rate_environment = {
+    for k, r in local.chat_rates : k => {
+      CHATSYNC_WRITES_PER_MINUTE = tostring(r.writes_per_instance_minute)
+      CHATSYNC_READS_PER_MINUTE  = tostring(r.reads_per_instance_minute)
+    }
+  }
+
+  # Shared by every function; CHATSYNC_WRITES_PER_MINUTE / CHATSYNC_READS_PER_MINUTE come from
+  # function_rate_environment. Every name here and there must be in
+  # chatsync.settings.Settings.variables() (tests/terraform checks it).
   # CHATSYNC_ACCESS_TOKEN / CHATSYNC_DIRECTORY_TOKEN are for the local emulator and never set here.
   function_environment = {
     GOOGLE_CLOUD_PROJECT        = var.project_id
@@ -41,8 +74,6 @@ locals {
     CHATSYNC_FIRESTORE_DATABASE = var.firestore_database
     CHATSYNC_DRY_RUN            = tostring(var.dry_run)
     CHATSYNC_DRIFT_MODE         = var.drift_mode
-    CHATSYNC_WRITES_PER_MINUTE  = tostring(local.writes_per_instance_minute)
-    CHATSYNC_READS_PER_MINUTE   = tostring(local.reads_per_instance_minute)
     CHATSYNC_MAX_ATTEMPTS       = tostring(var.max_attempts)
     CHATSYNC_HASH_EMAILS        = tostring(var.hash_emails)
     CHATSYNC_LOG_LEVEL          = var.log_level

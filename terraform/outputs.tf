@@ -49,13 +49,13 @@ output "push_invoker_service_account_email" {
 }
 
 output "chat_writes_per_minute_per_instance" {
-  description = "CHATSYNC_WRITES_PER_MINUTE given to every instance: floor(chat_writes_per_minute_budget / total max instances)."
-  value       = local.writes_per_instance_minute
+  description = "CHATSYNC_WRITES_PER_MINUTE of each function's instances, keyed like pubsub.json: floor(chat_writes_per_minute_budget x quota_share / max_instances)."
+  value       = { for k, r in local.chat_rates : k => r.writes_per_instance_minute }
 }
 
 output "chat_reads_per_minute_per_instance" {
-  description = "CHATSYNC_READS_PER_MINUTE given to every instance: floor(chat_reads_per_minute_budget / total max instances)."
-  value       = local.reads_per_instance_minute
+  description = "CHATSYNC_READS_PER_MINUTE of each function's instances, keyed like pubsub.json: floor(chat_reads_per_minute_budget x quota_share / max_instances)."
+  value       = { for k, r in local.chat_rates : k => r.reads_per_instance_minute }
 }
 
 output "workspace_audit_sink_writer_identity" {

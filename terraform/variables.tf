@@ -58,19 +58,28 @@ variable "functions" {
     max_instances   = number
     timeout_seconds = optional(number, 300)
     memory          = optional(string, "512Mi")
+    quota_share     = optional(number)
   }))
   description = <<-EOT
     Sizing per function, keyed like the topics in pubsub.json (hr, group, chat, reconcile).
-    max_instances bounds each function; the sum over all functions divides the Chat quotas
-    (see chat_writes_per_minute_budget). timeout_seconds is also the push subscription's ack
-    deadline, so it is capped at 540 (Pub/Sub allows at most 600). Each instance serves one
-    request at a time.
+    max_instances bounds each function. quota_share is the fraction of the project's Chat budgets
+    (chat_writes_per_minute_budget, chat_reads_per_minute_budget) the function may spend, split
+    evenly among its instances: CHATSYNC_WRITES_PER_MINUTE = floor(budget x quota_share /
+    max_instances), and the same for reads. The shares must sum to at most 1 (counted in
+    millionths) and leave every instance at least one write and one read a minute. Set
+    quota_share on every function or on none; none gives the equal split per instance
+    floor(budget / sum of max_instances). Defaults: the full reconcile gets 0.6 (180 writes a
+    minute: a 10,000-change reorg in about 56 minutes rather than 5 hours at an equal share), and
+    the event functions keep 0.4 for changes as they happen: hr 0.2 (3 x 20 writes), group 0.1
+    (3 x 10), chat 0.1 (2 x 15, drift reverts). 300 writes and 3000 reads in all.
+    timeout_seconds is also the push subscription's ack deadline, so it is capped at 540 (Pub/Sub
+    allows at most 600). Each instance serves one request at a time.
   EOT
   default = {
-    hr        = { max_instances = 3 }
-    group     = { max_instances = 3 }
-    chat      = { max_instances = 2 }
-    reconcile = { max_instances = 1, timeout_seconds = 540, memory = "1Gi" }
+    hr        = { max_instances = 3, quota_share = 0.2 }
+    group     = { max_instances = 3, quota_share = 0.1 }
+    chat      = { max_instances = 2, quota_share = 0.1 }
+    reconcile = { max_instances = 1, quota_share = 0.6, timeout_seconds = 540, memory = "1Gi" }
   }
 
   validation {
@@ -89,15 +98,29 @@ variable "functions" {
     condition     = alltrue([for f in values(var.functions) : can(regex("^[0-9]+(Mi|Gi|M|G)$", f.memory))])
     error_message = "Each memory must look like 512Mi, 1Gi, 256M or 1G."
   }
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.quota_share == null]) || alltrue([for f in values(var.functions) : f.quota_share != null])
+    error_message = "Set quota_share on every function or on none: a function without one would have no part of the Chat budget."
+  }
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.quota_share == null ? true : f.quota_share > 0])
+    error_message = "Each quota_share must be above 0: it is the function's fraction of the Chat budgets."
+  }
+  validation {
+    # In millionths, as main.tf counts them: 0.1 + 0.2 is not exactly 0.3 in binary.
+    condition     = sum([for f in values(var.functions) : f.quota_share == null ? 0 : floor(f.quota_share * 1000000 + 0.5)]) <= 1000000
+    error_message = "The quota_share values sum to more than 1: together the functions would exceed the project's Chat budgets."
+  }
 }
 
 variable "chat_writes_per_minute_budget" {
   type        = number
   description = <<-EOT
     Chat membership writes per minute the whole project may send (Chat quota: 300 per project).
-    Each instance gets CHATSYNC_WRITES_PER_MINUTE = floor(budget / sum of max_instances), so even
-    with every function at its maximum the project stays within the budget. With the defaults:
-    floor(300 / 9) = 33 per instance, 297 in all. Lower it when another app shares the project.
+    Each instance of a function gets CHATSYNC_WRITES_PER_MINUTE = floor(budget x quota_share /
+    max_instances), so with every function at its maximum the project sends
+    sum(max_instances x that rate) <= budget. Defaults: hr 3 x 20, group 3 x 10, chat 2 x 15,
+    reconcile 1 x 180 = 300. Lower it when another app shares the project.
   EOT
   default     = 300
 
@@ -109,14 +132,18 @@ variable "chat_writes_per_minute_budget" {
     condition     = sum([for f in values(var.functions) : f.max_instances]) <= var.chat_writes_per_minute_budget
     error_message = "The sum of functions[*].max_instances exceeds chat_writes_per_minute_budget: each instance needs at least one write per minute. Lower max_instances."
   }
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.quota_share == null ? true : floor(var.chat_writes_per_minute_budget * floor(f.quota_share * 1000000 + 0.5) / (f.max_instances * 1000000)) >= 1])
+    error_message = "A function's per-instance write rate, floor(chat_writes_per_minute_budget x quota_share / max_instances), is below 1: raise its quota_share or lower its max_instances."
+  }
 }
 
 variable "chat_reads_per_minute_budget" {
   type        = number
   description = <<-EOT
     Chat membership reads per minute for the whole project (Chat quota: 3000 per project). Each
-    instance gets CHATSYNC_READS_PER_MINUTE = floor(budget / sum of max_instances): with the
-    defaults floor(3000 / 9) = 333, 2997 in all.
+    instance of a function gets CHATSYNC_READS_PER_MINUTE = floor(budget x quota_share /
+    max_instances). Defaults: hr 3 x 200, group 3 x 100, chat 2 x 150, reconcile 1 x 1800 = 3000.
   EOT
   default     = 3000
 
@@ -127,6 +154,10 @@ variable "chat_reads_per_minute_budget" {
   validation {
     condition     = sum([for f in values(var.functions) : f.max_instances]) <= var.chat_reads_per_minute_budget
     error_message = "The sum of functions[*].max_instances exceeds chat_reads_per_minute_budget."
+  }
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.quota_share == null ? true : floor(var.chat_reads_per_minute_budget * floor(f.quota_share * 1000000 + 0.5) / (f.max_instances * 1000000)) >= 1])
+    error_message = "A function's per-instance read rate, floor(chat_reads_per_minute_budget x quota_share / max_instances), is below 1: raise its quota_share or lower its max_instances."
   }
 }
 

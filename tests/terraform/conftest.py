@@ -8,9 +8,11 @@ files, and the tests assert on the parsed blocks. Expressions stay strings such 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +138,32 @@ def unwrap(expression: Any) -> str:
     text = refs(expression)
     match = re.fullmatch(r"\$\{(.*)\}", text, flags=re.DOTALL)
     return match.group(1) if match else text
+
+
+PPM = 1_000_000
+"""Shares are counted in millionths (main.tf's ``quota_share_ppm``)."""
+
+
+def per_instance_rates(functions: dict[str, dict[str, Any]], budget: int) -> dict[str, int]:
+    """``floor(budget x quota_share / max_instances)`` per function, in exact arithmetic.
+
+    Mirrors main.tf's ``chat_rates``: shares rounded to millionths; with no share anywhere, the
+    equal split per instance ``floor(budget / sum of max_instances)``.
+    """
+    total = sum(int(f["max_instances"]) for f in functions.values())
+    rates = {}
+    for key, f in functions.items():
+        share = f.get("quota_share")
+        if share is None:
+            rates[key] = budget // total
+        else:
+            ppm = math.floor(Fraction(str(share)) * PPM + Fraction(1, 2))
+            rates[key] = budget * ppm // (int(f["max_instances"]) * PPM)
+    return rates
+
+
+def environment_names(module: Module) -> set[str]:
+    """Every variable Terraform sets on the functions: shared and per-function rate names."""
+    shared = set(module.locals["function_environment"])
+    rates = set(re.findall(r"\b([A-Z][A-Z0-9_]+) =", module.locals["function_rate_environment"]))
+    return shared | rates

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import FUNCTIONS, REPO, Module
+from .conftest import FUNCTIONS, REPO, Module, environment_names, per_instance_rates
 
 EMULATOR_ONLY = {"CHATSYNC_ACCESS_TOKEN", "CHATSYNC_DIRECTORY_TOKEN"}
 LOCAL_PUBSUB = REPO / "scripts" / "local_pubsub.py"
@@ -65,14 +65,15 @@ def test_environment_names_are_read_by_settings(module: Module) -> None:
     """Every variable Terraform sets on the functions is one chatsync.settings reads."""
     from chatsync.settings import Settings
 
-    env = module.locals["function_environment"]
-    unknown = set(env) - set(Settings.variables())
+    names = environment_names(module)
+    assert {"CHATSYNC_WRITES_PER_MINUTE", "CHATSYNC_READS_PER_MINUTE"} <= names
+    unknown = names - set(Settings.variables())
     assert not unknown, f"Terraform sets variables the code never reads: {sorted(unknown)}"
 
 
 def test_emulator_tokens_are_never_set(module: Module) -> None:
     """CHATSYNC_ACCESS_TOKEN / CHATSYNC_DIRECTORY_TOKEN (emulator only) appear nowhere in .tf."""
-    assert not EMULATOR_ONLY & set(module.locals["function_environment"])
+    assert not EMULATOR_ONLY & environment_names(module)
     text = module.all_text()
     for name in EMULATOR_ONLY:
         assert not re.search(rf"\b{name}\s*=", text), name
@@ -84,17 +85,27 @@ def test_production_settings_parse(module: Module) -> None:
 
     env = module.locals["function_environment"]
     literal = {k: v for k, v in env.items() if isinstance(v, str) and "${" not in v}
+    functions = module.variables["functions"]["default"]
+    writes = per_instance_rates(
+        functions, module.variables["chat_writes_per_minute_budget"]["default"]
+    )
+    reads = per_instance_rates(
+        functions, module.variables["chat_reads_per_minute_budget"]["default"]
+    )
     defaults = {
         "CHATSYNC_AUTH_MODE": module.variables["auth_mode"]["default"],
         "CHATSYNC_ADMIN_SUBJECT": "admin@example.com",
         "CHATSYNC_DRIFT_MODE": module.variables["drift_mode"]["default"],
         "CHATSYNC_LOG_LEVEL": module.variables["log_level"]["default"],
-        "CHATSYNC_WRITES_PER_MINUTE": "33",
+        "CHATSYNC_WRITES_PER_MINUTE": str(writes["reconcile"]),
+        "CHATSYNC_READS_PER_MINUTE": str(reads["reconcile"]),
         "CHATSYNC_DRY_RUN": "false",
         "CHATSYNC_HASH_EMAILS": "false",
     }
     settings = Settings.from_env({**literal, **defaults})
     assert settings.state_backend == "firestore"
+    assert settings.writes_per_minute == writes["reconcile"]
+    assert settings.reads_per_minute == reads["reconcile"]
 
 
 def _local_pubsub_topics() -> set[str]:

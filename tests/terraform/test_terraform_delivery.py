@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 import re
+from fractions import Fraction
 from typing import Any
 
-from .conftest import Module, block, blocks, unwrap
+from .conftest import Module, block, blocks, per_instance_rates, unwrap
 
 REQUIRED_APIS = {
     "admin.googleapis.com",
@@ -173,7 +173,9 @@ def test_functions_are_gen2_python_without_event_trigger(module: Module) -> None
     assert service["max_instance_count"] == "${var.functions[each.key].max_instances}"
     assert service["max_instance_request_concurrency"] == 1
     assert unwrap(service["service_account_email"]) == "google_service_account.runtime.email"
-    assert service["environment_variables"] == "${local.function_environment}"
+    assert service["environment_variables"] == (
+        "${merge(local.function_environment, local.function_rate_environment[each.key])}"
+    )
     assert service["ingress_settings"] == "${var.ingress_settings}"
     assert module.variables["ingress_settings"]["default"] == "ALLOW_INTERNAL_ONLY"
 
@@ -235,26 +237,91 @@ def test_required_apis_are_enabled(module: Module) -> None:
     assert enabled >= REQUIRED_APIS, REQUIRED_APIS - enabled
 
 
-def test_rate_shares_keep_the_project_within_chat_quotas(module: Module) -> None:
-    """floor(budget / total max instances) per instance never exceeds the project's quota."""
-    env = module.locals["function_environment"]
-    assert env["CHATSYNC_WRITES_PER_MINUTE"] == "${tostring(local.writes_per_instance_minute)}"
-    assert env["CHATSYNC_READS_PER_MINUTE"] == "${tostring(local.reads_per_instance_minute)}"
-    assert module.locals["writes_per_instance_minute"] == (
-        "${floor(var.chat_writes_per_minute_budget / local.total_max_instances)}"
+QUOTAS = {"chat_writes_per_minute_budget": 300, "chat_reads_per_minute_budget": 3000}
+
+
+def test_each_function_sets_its_own_chat_rates(module: Module) -> None:
+    """CHATSYNC_WRITES/READS_PER_MINUTE come per function from floor(budget x share / instances)."""
+    assert not {"CHATSYNC_WRITES_PER_MINUTE", "CHATSYNC_READS_PER_MINUTE"} & set(
+        module.locals["function_environment"]
     )
+    rate_env = module.locals["function_rate_environment"]
+    assert rate_env.startswith("${{for k, r in local.chat_rates : k =>")
+    assert "CHATSYNC_WRITES_PER_MINUTE = tostring(r.writes_per_instance_minute)" in rate_env
+    assert "CHATSYNC_READS_PER_MINUTE = tostring(r.reads_per_instance_minute)" in rate_env
+    assert module.locals["quota_share_ppm"] == (
+        "${{for k, f in var.functions : k => f.quota_share == null ? null"
+        " : floor(f.quota_share * 1000000 + 0.5)}}"
+    )
+    rates = module.locals["chat_rates"]
+    for budget in QUOTAS:
+        assert (
+            f"floor(var.{budget} * local.quota_share_ppm[k] / (f.max_instances * 1000000))" in rates
+        )
+        assert f"floor(var.{budget} / local.total_max_instances)" in rates
     assert module.locals["total_max_instances"] == (
         "${sum([for f in values(var.functions) : f.max_instances])}"
     )
-    total = sum(f["max_instances"] for f in module.variables["functions"]["default"].values())
-    for budget, quota in (
-        ("chat_writes_per_minute_budget", 300),
-        ("chat_reads_per_minute_budget", 3000),
-    ):
+
+
+def test_default_shares_keep_the_project_within_chat_quotas(module: Module) -> None:
+    """With the defaults, sum over functions of max_instances x per-instance rate <= the quota."""
+    functions = module.variables["functions"]["default"]
+    shares = [Fraction(str(f["quota_share"])) for f in functions.values()]
+    assert all(share > 0 for share in shares)
+    assert sum(shares) <= 1
+    expected = {
+        "chat_writes_per_minute_budget": {"hr": 20, "group": 10, "chat": 15, "reconcile": 180},
+        "chat_reads_per_minute_budget": {"hr": 200, "group": 100, "chat": 150, "reconcile": 1800},
+    }
+    for budget, quota in QUOTAS.items():
         default = module.variables[budget]["default"]
         assert default == quota
-        share = math.floor(default / total)
-        assert share >= 1 and share * total <= quota
+        rates = per_instance_rates(functions, default)
+        assert rates == expected[budget]
+        assert all(rate >= 1 for rate in rates.values())
+        at_max = sum(int(f["max_instances"]) * rates[k] for k, f in functions.items())
+        assert at_max <= quota, f"{budget}: {at_max} a minute at max_instances, quota {quota}"
         conditions = " ".join(v["condition"] for v in module.variables[budget]["validation"])
         assert f"<= {quota}" in conditions
         assert f"<= var.{budget}" in conditions
+        assert f"floor(var.{budget} * floor(f.quota_share * 1000000 + 0.5)" in conditions
+
+
+def test_reconcile_gets_most_of_the_write_budget(module: Module) -> None:
+    """The full reconcile's one instance outruns an equal split: 10,000 changes in about an hour."""
+    functions = module.variables["functions"]["default"]
+    rates = per_instance_rates(functions, QUOTAS["chat_writes_per_minute_budget"])
+    equal = per_instance_rates(
+        {k: {"max_instances": f["max_instances"]} for k, f in functions.items()},
+        QUOTAS["chat_writes_per_minute_budget"],
+    )
+    assert equal["reconcile"] == 33
+    assert 10_000 / rates["reconcile"] <= 60, rates
+
+
+def test_share_arithmetic_is_exact_for_decimal_shares() -> None:
+    """Shares such as 0.01 count in millionths: floor(300 x 0.01) is 3, not binary 2.999..."""
+    functions = {
+        "hr": {"max_instances": 1, "quota_share": 0.01},
+        "group": {"max_instances": 3, "quota_share": 0.63},
+        "chat": {"max_instances": 2, "quota_share": 0.02},
+        "reconcile": {"max_instances": 1, "quota_share": 0.34},
+    }
+    assert per_instance_rates(functions, 300) == {"hr": 3, "group": 63, "chat": 3, "reconcile": 102}
+
+
+def test_preconditions_check_the_sum_over_functions(module: Module) -> None:
+    """Each function refuses a rate below 1 and a project total above the budget."""
+    function = module.resource("google_cloudfunctions2_function", "this")
+    conditions = [p["condition"] for p in blocks(block(function["lifecycle"])["precondition"])]
+    for kind in ("writes", "reads"):
+        assert module.locals[f"chat_{kind}_per_minute_at_max"] == (
+            f"${{sum([for k, f in var.functions : "
+            f"f.max_instances * local.chat_rates[k].{kind}_per_instance_minute])}}"
+        )
+        assert any(
+            f"local.chat_rates[each.key].{kind}_per_instance_minute >= 1" in c
+            and f"local.chat_{kind}_per_minute_at_max <= var.chat_{kind}_per_minute_budget" in c
+            for c in conditions
+        ), kind

@@ -53,9 +53,43 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
     return plan_with
 
 
+def _shares(**shares: float | None) -> str:
+    """A functions map with the default instance counts and these quota shares (None: unset)."""
+    instances = {"hr": 3, "group": 3, "chat": 2, "reconcile": 1}
+    entries = ",".join(
+        f"{key}={{max_instances={count}"
+        + ("" if shares[key] is None else f",quota_share={shares[key]}")
+        + "}"
+        for key, count in instances.items()
+    )
+    return "{" + entries + "}"
+
+
 def test_defaults_and_required_inputs_validate(plan: Plan) -> None:
     """The example's required values plus every default pass validation."""
     code, output = plan()
+    assert code == 0, output
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        # No share anywhere: the equal split per instance, floor(budget / 9), as before.
+        {"functions": _shares(hr=None, group=None, chat=None, reconcile=None)},
+        # Shares summing to exactly 1 in decimal (0.1 + 0.2 is not 0.3 in binary).
+        {"functions": _shares(hr=0.2, group=0.1, chat=0.1, reconcile=0.6)},
+        {"functions": _shares(hr=0.1, group=0.2, chat=0.3, reconcile=0.4)},
+        # Exactly one write a minute per chat instance: 100 x 0.02 / 2, which Terraform's binary
+        # numbers make 0.999... and floor() 0 unless shares are counted in millionths.
+        {
+            "chat_writes_per_minute_budget": "100",
+            "functions": _shares(hr=0.08, group=0.3, chat=0.02, reconcile=0.6),
+        },
+    ],
+)
+def test_good_shares_are_accepted(plan: Plan, overrides: dict[str, str]) -> None:
+    """Shares that sum to at most 1 and leave every instance a rate of 1 or more pass."""
+    code, output = plan(**overrides)
     assert code == 0, output
 
 
@@ -72,6 +106,37 @@ def test_defaults_and_required_inputs_validate(plan: Plan) -> None:
             "exceeds chat_writes_per_minute_budget",
         ),
         ({"functions": "{hr={max_instances=1}}"}, "must have exactly the keys"),
+        (
+            {"functions": _shares(hr=0.3, group=0.1, chat=0.1, reconcile=0.6)},
+            "quota_share values sum to more than 1",
+        ),
+        (
+            {"functions": _shares(hr=0.2, group=0.1, chat=0.1, reconcile=0.6 + 1e-6)},
+            "quota_share values sum to more than 1",
+        ),
+        (
+            {"functions": _shares(hr=0.2, group=0, chat=0.1, reconcile=0.6)},
+            "Each quota_share must be above 0",
+        ),
+        (
+            {"functions": _shares(hr=0.2, group=-0.1, chat=0.1, reconcile=0.6)},
+            "Each quota_share must be above 0",
+        ),
+        (
+            {"functions": _shares(hr=0.2, group=None, chat=0.1, reconcile=0.6)},
+            "Set quota_share on every function or on none",
+        ),
+        (
+            {"functions": _shares(hr=0.005, group=0.1, chat=0.1, reconcile=0.6)},
+            "per-instance write rate",
+        ),
+        (
+            {
+                "chat_reads_per_minute_budget": "100",
+                "functions": _shares(hr=0.02, group=0.1, chat=0.1, reconcile=0.6),
+            },
+            "per-instance read rate",
+        ),
         (
             {
                 "functions": "{hr={max_instances=1,timeout_seconds=600},group={max_instances=1},"
