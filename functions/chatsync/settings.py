@@ -89,7 +89,8 @@ class Settings:
 
     writes_per_minute: float = 300.0
     """CHATSYNC_WRITES_PER_MINUTE: membership writes (create, patch, delete) per minute this
-    instance may send. Chat allows 300 per project: set it to 300 / max instances."""
+    instance may send. Chat allows 300 per project across every instance of every function:
+    Terraform sets floor(300 x the function's quota_share / its max instances)."""
 
     reads_per_minute: float = 3000.0
     """CHATSYNC_READS_PER_MINUTE: membership reads (get, list) per minute per instance; Chat
