@@ -216,7 +216,11 @@ class Pipeline:
             )
             mark = latest
             newer = reconciling.person_from_dict(snapshot)
-            report = report.merge(self.reconcile_person(newer, run_id=mark.event_id, log=log))
+            # Presence records may be stale here: a concurrent delivery wrote them from what it
+            # saw before this one's writes landed. Read every space that can change.
+            report = report.merge(
+                self.reconcile_person(newer, run_id=mark.event_id, log=log, use_presence=False)
+            )
         return report
 
     def _groups(self, email: Email) -> frozenset[Email]:
@@ -264,20 +268,31 @@ class Pipeline:
 
     # -- one person ---------------------------------------------------------------------------
     def reconcile_person(
-        self, person: Person, *, run_id: str, log: Logger, spaces: Sequence[SpaceName] | None = None
+        self,
+        person: Person,
+        *,
+        run_id: str,
+        log: Logger,
+        spaces: Sequence[SpaceName] | None = None,
+        use_presence: bool = True,
     ) -> Report:
-        the_plan, live = self.plan_person(person, log=log, spaces=spaces)
+        the_plan, live = self.plan_person(person, log=log, spaces=spaces, use_presence=use_presence)
         return self.execute(the_plan, run_id=run_id, log=log, decisions=live)
 
     def plan_person(
-        self, person: Person, *, log: Logger, spaces: Sequence[SpaceName] | None = None
+        self,
+        person: Person,
+        *,
+        log: Logger,
+        spaces: Sequence[SpaceName] | None = None,
+        use_presence: bool = True,
     ) -> tuple[planning.Plan, list[Decision]]:
         decisions = [
             d for d in evaluate(self.ruleset, person) if spaces is None or d.space in spaces
         ]
         current: dict[SpaceName, planning.SpaceState] = {}
         live: list[Decision] = []
-        known = presence.load(self.store, person.email)
+        known = presence.load(self.store, person.email) if use_presence else None
         seen: dict[SpaceName, bool] = {}
         for decision in decisions:
             managed = self.ruleset.space(decision.space)
@@ -422,10 +437,13 @@ class Pipeline:
         return report
 
     def _track_presence(self, report: Report) -> None:
-        """Keep each changed person's presence record in step with what was applied."""
+        """Keep each changed person's presence record in step with what was applied. A failed
+        add may still have landed (a create that succeeded before its patch failed, a lost
+        response): count the person as there, so the next event reads that space."""
         done: dict[Email, list[planning.Operation]] = {}
         for result in report.results:
-            if result.outcome in (Outcome.APPLIED, Outcome.ALREADY_DONE):
+            landed = result.outcome in (Outcome.APPLIED, Outcome.ALREADY_DONE)
+            if landed or isinstance(result.op, planning.AddMember):
                 done.setdefault(result.op.email, []).append(result.op)
         for email, ops in done.items():
             before = presence.load(self.store, email) or presence.Presence()

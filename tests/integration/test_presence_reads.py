@@ -99,3 +99,54 @@ def test_the_reconcile_does_not_re_add_a_leaver_whose_account_is_still_active(em
     spaces = {s["name"]: s for s in emulator.state()["spaces"]}
     for name in ("spaces/AAAAannounce", "spaces/AAAAsales"):
         assert all(m.get("email") != "leaver@example.com" for m in spaces[name]["memberships"])
+
+
+def _hire(email: str, event_id: str, sequence: int, **person: Any) -> dict[str, Any]:
+    import base64
+    import json
+
+    body = {
+        "schema": "dirsync.hr.v1",
+        "event_id": event_id,
+        "event_type": "person.job_changed",
+        "sequence": sequence,
+        "occurred_at": "2026-11-20T17:00:00Z",
+        "effective_at": "2026-11-20T17:00:00Z",
+        "emitted_at": "2026-11-20T17:00:00Z",
+        "source": {"system": "test", "event_id": event_id},
+        "subject": {"person_id": email, "work_email": email},
+        "person": {"employment_status": "active", **person},
+    }
+    return {"data": base64.b64encode(json.dumps(body).encode()).decode(), "messageId": event_id}
+
+
+def test_an_add_whose_patch_failed_is_still_found_by_the_next_event(emulator):
+    """The create landed, its patch failed: a newer event that moves the person out removes them."""
+    import pytest
+
+    from chatsync import errors
+
+    pipeline = _pipeline(emulator)
+    pipeline.dry_run = True
+    pipeline.reconcile_all(run_id="survey", log=pipeline.log)
+    pipeline.dry_run = False
+    pipeline.policy = type(pipeline.policy)(max_attempts=1)
+    emulator.fail_next("spaces.members.patch", 5, status=503)
+    manager = _hire(
+        "ana.silva@example.com",
+        "p-1",
+        1,
+        org_unit_path="/Engineering/Data",
+        department="Data",
+        is_people_manager=True,
+    )
+    with pytest.raises(errors.RetryableError):
+        for event in events.decode_message(manager):
+            pipeline.handle(event)
+    emulator.clear_faults()
+    moved = _hire("ana.silva@example.com", "p-2", 2, org_unit_path="/Sales", department="Sales")
+    for event in events.decode_message(moved):
+        pipeline.handle(event)
+    spaces = {s["name"]: s for s in emulator.state()["spaces"]}
+    for name in ("spaces/AAAAengineering", "spaces/AAAAdata", "spaces/AAAAmanagers"):
+        assert all(m.get("email") != "ana.silva@example.com" for m in spaces[name]["memberships"])
