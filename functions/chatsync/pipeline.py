@@ -24,12 +24,13 @@ from chatsync import (
     planning,
     presence,
     reconciling,
+    recording,
     safety,
     subscriptions,
 )
 from chatsync import events as ev
 from chatsync.chat.port import ChatMembers
-from chatsync.executing import Executor, OpResult, Outcome, Report, RetryPolicy, describe
+from chatsync.executing import Executor, Report, RetryPolicy, describe
 from chatsync.logs import Logger
 from chatsync.model import (
     Decision,
@@ -40,9 +41,8 @@ from chatsync.model import (
     SpaceName,
     SpaceType,
 )
-from chatsync.rendering import action as action_of
 from chatsync.rules import Ruleset, evaluate
-from chatsync.store import AuditEntry, StateStore, Watermark
+from chatsync.store import StateStore, Watermark
 
 
 class Directory(Protocol):
@@ -372,82 +372,25 @@ class Pipeline:
         )
         if held is not None:
             return held
-        entries: list[AuditEntry] = []
-
-        def record(result: OpResult) -> None:
-            op = result.op
-            fields = {
-                "person": op.email,
-                "space": op.space,
-                "action": action_of(op),
-                "role_before": result.before.value if result.before else None,
-                "role_after": result.after.value if result.after else None,
-                "rule": list(op.reasons),
-                "outcome": result.outcome.value,
-                "attempts": result.attempts,
-                "run_id": run_id,
-            }
-            if result.outcome in (Outcome.APPLIED, Outcome.ALREADY_DONE, Outcome.DRY_RUN):
-                log.info(describe(op), **fields)
-            else:
-                log.error(f"{describe(op)} failed: {result.detail}", **fields)
-            if result.outcome in (Outcome.APPLIED, Outcome.ALREADY_DONE):
-                entries.append(
-                    AuditEntry(
-                        run_id=run_id,
-                        at=self.clock(),
-                        space=op.space,
-                        email=op.email,
-                        action=action_of(op),
-                        before=result.before.value if result.before else None,
-                        after=result.after.value if result.after else None,
-                        outcome=result.outcome.value,
-                        membership=result.detail,
-                        event_id=run_id,
-                        reasons=tuple(op.reasons),
-                    )
-                )
-
-        for skipped in the_plan.skipped:
-            log.info(
-                f"skip {skipped.email} in {skipped.space}: {skipped.why}",
-                person=skipped.email,
-                space=skipped.space,
-                action="skip",
-                reason=skipped.why,
-                run_id=run_id,
-            )
+        recorder = recording.Recorder(log, run_id=run_id, clock=self.clock)
+        recorder.skipped(the_plan.skipped)
         executor = Executor(
             self.chat,
             policy=self.policy,
             sleep=self.sleep,
             dry_run=self.dry_run,
-            on_result=record,
+            on_result=recorder,
             workers=self.workers,
         )
         report = executor.apply(the_plan)
-        if entries:
-            self.store.record(entries)
+        recorder.flush(self.store)
         if track_presence:
-            self._track_presence(report)
+            presence.track(self.store, report)
         if not the_plan.operations and not the_plan.skipped:
             log.info(
                 "no change needed", run_id=run_id, spaces_checked=len({d.space for d in decisions})
             )
         return report
-
-    def _track_presence(self, report: Report) -> None:
-        """Keep each changed person's presence record in step with what was applied. A failed
-        add may still have landed (a create that succeeded before its patch failed, a lost
-        response): count the person as there, so the next event reads that space."""
-        done: dict[Email, list[planning.Operation]] = {}
-        for result in report.results:
-            landed = result.outcome in (Outcome.APPLIED, Outcome.ALREADY_DONE)
-            if landed or isinstance(result.op, planning.AddMember):
-                done.setdefault(result.op.email, []).append(result.op)
-        for email, ops in done.items():
-            before = presence.load(self.store, email) or presence.Presence()
-            presence.save(self.store, email, before.after(ops))
 
     def approve(self, plan_id: str, *, log: Logger, approved_by: str = "") -> Report:
         """Release a held plan (see approving.approve)."""

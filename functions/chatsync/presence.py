@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatsync import planning
+from chatsync.executing import Outcome, Report
 from chatsync.model import Email, SpaceName
 from chatsync.store import StateStore
 
@@ -72,6 +73,19 @@ def load(store: StateStore, email: Email) -> Presence | None:
 
 def save(store: StateStore, email: Email, presence: Presence) -> None:
     store.put_doc(KIND, email, presence.to_dict())
+
+
+def track(store: StateStore, report: Report) -> None:
+    """Keep each changed person's record in step with what was applied. A failed add may still
+    have landed (a create that succeeded before its patch failed, a lost response): count the
+    person as there, so the next event reads that space."""
+    done: dict[Email, list[planning.Operation]] = {}
+    for result in report.results:
+        landed = result.outcome in (Outcome.APPLIED, Outcome.ALREADY_DONE)
+        if landed or isinstance(result.op, planning.AddMember):
+            done.setdefault(result.op.email, []).append(result.op)
+    for email, ops in done.items():
+        save(store, email, (load(store, email) or Presence()).after(ops))
 
 
 def forget(store: StateStore, email: Email, space: SpaceName) -> None:
