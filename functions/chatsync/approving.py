@@ -122,10 +122,15 @@ def owners_of(pipeline: Pipeline, the_plan: planning.Plan) -> dict[SpaceName, pl
             and op.old is Role.OWNER
         }
     )
+    # Chat may list owners by users/{id} only; the plan's own memberships say whose they are.
+    known = {
+        op.name: op.email for op in the_plan.operations if not isinstance(op, planning.AddMember)
+    }
     current: dict[SpaceName, planning.SpaceState] = {}
     for space in spaces:
         owners = frozenset(
-            m.email or Email(m.user) for m in pipeline.chat.list_members(space, owners_only=True)
+            m.email or known.get(m.name) or Email(m.user)
+            for m in pipeline.chat.list_members(space, owners_only=True)
         )
         current[space] = planning.SpaceState(space, {}, owners, False)
     return current
