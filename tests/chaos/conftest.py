@@ -1,10 +1,15 @@
-"""Chaos figures: each test adds a line; the terminal summary prints them whatever ``-s`` says."""
+"""Chaos figures: each test adds a line; the terminal summary prints them whatever ``-s`` says.
+
+``firestore_host`` (the gcloud Firestore emulator, skipped without gcloud unless CI) is the
+reconcile suite's fixture, shared rather than copied."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+
+from reconcile.conftest import firestore_host  # noqa: F401  (a fixture, used by name)
 
 FIGURES: list[tuple[str, dict[str, Any]]] = []
 

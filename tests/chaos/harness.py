@@ -21,7 +21,7 @@ from chatsync.executing import RetryPolicy
 from chatsync.logs import Logger
 from chatsync.pipeline import Pipeline
 from chatsync.rules import Ruleset
-from chatsync.store import MemoryStore
+from chatsync.store import MemoryStore, StateStore
 
 WRITES = ("spaces.members.create", "spaces.members.patch", "spaces.members.delete")
 
@@ -36,6 +36,7 @@ def pipeline(
     hash_emails: bool = False,
     secrets: tuple[str, ...] = (),
     attempts: int = 4,
+    store: StateStore | None = None,
 ) -> Pipeline:
     from google.oauth2.credentials import Credentials
 
@@ -72,7 +73,7 @@ def pipeline(
             policy=policy,
             sleep=sleep,
         ),
-        store=MemoryStore(),
+        store=store if store is not None else MemoryStore(),
         log=Logger(stream=stream or io.StringIO(), sink=sink, hash_emails=hash_emails, **log_kw),
         policy=policy,
         sleep=sleep,

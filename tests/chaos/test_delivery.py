@@ -15,6 +15,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from chaos import harness, world
 from chatsync import errors, events
 from chatsync.model import Email
 from chatsync.rules import load_rules_text
+from chatsync.store import MemoryStore, StateStore
 from conftest import DEMO_RULES
 
 pytestmark = pytest.mark.chaos
@@ -94,30 +96,36 @@ def run_chaos(
     fault_rate: float,
     latency: float,
     threads: int = 1,
+    stores: Callable[[], StateStore] = MemoryStore,
+    instances: int = 1,
 ) -> None:
+    """Deliver ``n`` generated events; with ``instances`` > 1, that many pipelines (function
+    instances) each get a store from ``stores`` (which must share one state) and the delivery
+    threads take turns among them."""
     ruleset = rules_without_limits()
     generated = world.generate(emulator, events_wanted=n, seed=seed)
     groups = groups_of_everyone(emulator)
     before = harness.rosters(emulator, MANAGED)
     emulator.configure_events(emit_for_api_writes=True)
-    pipe = harness.pipeline(emulator, ruleset)
+    pipes = [harness.pipeline(emulator, ruleset, store=stores()) for _ in range(instances)]
     queue = [harness.decode(m) for m in generated.messages]
     since = len(emulator.calls())
     emulator.set_time_scale(1000)
     emulator.set_random_faults(fault_rate, statuses=(429, 500, 503), latency=latency, seed=seed)
     started = time.monotonic()
     try:
-        if threads == 1:
-            delivered = harness.deliver(pipe.handle, queue, rng=random.Random(seed))
+        if threads == 1 and instances == 1:
+            delivered = harness.deliver(pipes[0].handle, queue, rng=random.Random(seed))
         else:
-            delivered = deliver_concurrently(pipe.handle, queue, threads=threads, seed=seed)
+            handles = [p.handle for p in pipes]
+            delivered = deliver_concurrently(handles, queue, threads=threads, seed=seed)
     finally:
         emulator.clear_faults()
     elapsed = time.monotonic() - started
     after = harness.rosters(emulator, MANAGED)
     numbers = accounting(emulator, since)
     problems = world.check_oracle(ruleset, before, after, generated.final, groups)
-    problems += sequences_never_go_back(pipe.store, sorted(generated.final))
+    problems += sequences_never_go_back(pipes[0].store, sorted(generated.final))
     unacked = len(queue) - delivered.acked
     figures(
         events=generated.unique,
@@ -132,6 +140,7 @@ def run_chaos(
         lost=unacked + delivered.dropped + len(problems),
         outcomes=dict(sorted(delivered.outcomes.items())),
         threads=threads,
+        instances=instances,
         seconds=round(elapsed, 1),
     )
     assert problems == []
@@ -144,15 +153,18 @@ def run_chaos(
     assert numbers["writes_failed_otherwise"] == 0
 
 
-def deliver_concurrently(handle: Any, queue: list[events.Event], *, threads: int, seed: int) -> Any:
-    """Several instances' worth of deliveries at once, sharing one redelivery queue."""
+def deliver_concurrently(
+    handles: list[Any], queue: list[events.Event], *, threads: int, seed: int
+) -> Any:
+    """Several deliveries at once, sharing one redelivery queue; thread ``k`` delivers to
+    ``handles[k % len(handles)]`` (one handle per function instance)."""
     lock = threading.Lock()
     pending = list(reversed(queue))
     in_flight = [0]
     figures = harness.Delivery()
     rng = random.Random(seed)
 
-    def worker() -> None:
+    def worker(handle: Any) -> None:
         while True:
             with lock:
                 if not pending:
@@ -186,7 +198,9 @@ def deliver_concurrently(handle: Any, queue: list[events.Event], *, threads: int
                 figures.outcomes[kind] = figures.outcomes.get(kind, 0) + 1
                 in_flight[0] -= 1
 
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    pool = [
+        threading.Thread(target=worker, args=(handles[k % len(handles)],)) for k in range(threads)
+    ]
     for t in pool:
         t.start()
     for t in pool:
