@@ -21,6 +21,7 @@ from chatsync import (
     approving,
     drifting,
     errors,
+    leasing,
     planning,
     presence,
     reconciling,
@@ -73,6 +74,8 @@ class Pipeline:
     _space_types: dict[SpaceName, SpaceType] = field(default_factory=dict)
     _people_locks: dict[Email, threading.Lock] = field(default_factory=dict)
     _locks_lock: threading.Lock = field(default_factory=threading.Lock)
+    _instance: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    """This instance's name in per-person leases (see chatsync.leasing)."""
 
     # -- dispatch -----------------------------------------------------------------------------
     def handle(self, event: ev.Event) -> Report:
@@ -174,7 +177,9 @@ class Pipeline:
         if self.ruleset.uses_groups:
             person = _with_groups(person, self._groups(person.email))
         with self._person_lock(person.email):
-            return self._claim_and_reconcile(person, mark, log)
+            holder = f"{self._instance}:{event.meta.event_id}"
+            with leasing.held(self.store, person.email, holder, now=self.clock()):
+                return self._claim_and_reconcile(person, mark, log)
 
     @contextmanager
     def _person_lock(self, email: Email) -> Iterator[None]:

@@ -6,12 +6,9 @@ The same scenario as ``test_delivery``: rosters equal the rules' oracle, nothing
 failed but for an injected fault, every person's stored watermark is their newest event, and
 presence records never hide a member.
 
-Known gap, reported in the figures rather than asserted: the pipeline serialises a person's
-deliveries with an in-process lock only. Across instances, an event that claimed the watermark
-may still be writing when a newer one claims it and writes; the older one's writes can land after
-the newer one's (``late_writes``: audit entries out of sequence) and both may make the same
-change (``redundant_writes``: an accepted no-op patch). The re-reconcile from the newer snapshot
-puts the rosters right, which the oracle checks; a per-person lease in the store would close it.
+Across instances a per-person lease in the shared store (``chatsync.leasing``) serialises a
+person's deliveries, so every person's applied events keep their order (``late_writes`` is 0) and
+no change is made twice (accepted writes equal necessary writes): both are asserted.
 """
 
 from __future__ import annotations
