@@ -20,12 +20,12 @@ Directory fields -> person facts:
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from chatsync import errors
 from chatsync.chat.rest import check_response
+from chatsync.discovery import PerThreadService
 from chatsync.model import Email, EmploymentStatus, Person, email
 
 _MAPPED_CUSTOM = ("job_level", "is_people_manager", "employment_status", "division")
@@ -102,32 +102,14 @@ class DirectoryClient:
         customer: str = "my_customer",
         timeout: float = 30.0,
     ) -> None:
-        self._credentials = credentials
-        self._endpoint = endpoint
+        self._services = PerThreadService(
+            "admin", "directory_v1", credentials, endpoint=endpoint, timeout=timeout
+        )
         self._customer = customer
-        self._timeout = timeout
-        self._local = threading.local()
         self.calls = 0
 
     def _service(self) -> Any:
-        service = getattr(self._local, "service", None)
-        if service is None:
-            import google_auth_httplib2
-            import httplib2
-            from googleapiclient.discovery import build
-
-            http = google_auth_httplib2.AuthorizedHttp(
-                self._credentials, http=httplib2.Http(timeout=self._timeout)
-            )
-            service = build(
-                "admin",
-                "directory_v1",
-                http=http,
-                static_discovery=True,
-                client_options={"api_endpoint": self._endpoint},
-            )
-            self._local.service = service
-        return service
+        return self._services.get()
 
     def _execute(self, request: Any, *, call: str) -> Any:
         self.calls += 1

@@ -18,13 +18,13 @@ google-api-python-client's ``workspaceevents`` v1 from the static discovery docu
 from __future__ import annotations
 
 import datetime
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from chatsync import errors
 from chatsync.chat.rest import check_response
+from chatsync.discovery import PerThreadService
 from chatsync.logs import Logger
 from chatsync.model import SpaceName
 
@@ -56,30 +56,12 @@ class WorkspaceEvents:
     """The subscriptions methods chatsync uses. Thread-safe: one HTTP client per thread."""
 
     def __init__(self, credentials: Any, *, endpoint: str, timeout: float = 30.0) -> None:
-        self._credentials = credentials
-        self._endpoint = endpoint
-        self._timeout = timeout
-        self._local = threading.local()
+        self._services = PerThreadService(
+            "workspaceevents", "v1", credentials, endpoint=endpoint, timeout=timeout
+        )
 
     def _subscriptions(self) -> Any:
-        service = getattr(self._local, "service", None)
-        if service is None:
-            import google_auth_httplib2
-            import httplib2
-            from googleapiclient.discovery import build
-
-            http = google_auth_httplib2.AuthorizedHttp(
-                self._credentials, http=httplib2.Http(timeout=self._timeout)
-            )
-            service = build(
-                "workspaceevents",
-                "v1",
-                http=http,
-                static_discovery=True,
-                client_options={"api_endpoint": self._endpoint},
-            )
-            self._local.service = service
-        return service.subscriptions()
+        return self._services.get().subscriptions()
 
     def _execute(self, request: Any, *, call: str) -> Any:
         try:

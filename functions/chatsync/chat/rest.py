@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from chatsync import errors
 from chatsync.chat.port import SpaceInfo
+from chatsync.discovery import PerThreadService
 from chatsync.model import (
     EMAIL,
     SPACE_NAME,
@@ -201,10 +202,10 @@ class RestChatMembers:
         timeout: float = 30.0,
         resolve: Callable[[str], Email | None] | None = None,
     ) -> None:
-        self._credentials = credentials
-        self._endpoint = endpoint
+        self._services = PerThreadService(
+            "chat", "v1", credentials, endpoint=endpoint, timeout=timeout
+        )
         self._admin = admin
-        self._timeout = timeout
         self._local = threading.local()
         self._ids: dict[str, Email] = {}
         self._resolve_fallback = resolve
@@ -225,24 +226,7 @@ class RestChatMembers:
         return members
 
     def _service(self) -> Any:
-        service = getattr(self._local, "service", None)
-        if service is None:
-            import google_auth_httplib2
-            import httplib2
-            from googleapiclient.discovery import build
-
-            http = google_auth_httplib2.AuthorizedHttp(
-                self._credentials, http=httplib2.Http(timeout=self._timeout)
-            )
-            service = build(
-                "chat",
-                "v1",
-                http=http,
-                static_discovery=True,
-                client_options={"api_endpoint": self._endpoint},
-            )
-            self._local.service = service
-        return service
+        return self._services.get()
 
     def _execute(self, request: Any, *, call: str) -> Any:
         try:
