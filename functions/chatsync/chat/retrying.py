@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from chatsync import errors
 from chatsync.chat.port import ChatMembers, SpaceInfo
@@ -46,18 +46,16 @@ def retried(call: Callable[[], T], by: _Retrier) -> T:
             by.sleep(by.policy.delay(attempt, exc.delay, by.rng))
 
 
-class RetryingReads:
-    """A ``ChatMembers`` whose get/list calls are retried on ``RetryableError``."""
+class _Retrying:
+    """The back-off state both wrappers share; ``_read`` retries one call."""
 
     def __init__(
         self,
-        inner: ChatMembers,
         *,
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self.inner = inner
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
         self.rng = rng or random.Random()
@@ -65,6 +63,14 @@ class RetryingReads:
 
     def _read(self, call: Callable[[], T]) -> T:
         return retried(call, self)
+
+
+class RetryingReads(_Retrying):
+    """A ``ChatMembers`` whose get/list calls are retried on ``RetryableError``."""
+
+    def __init__(self, inner: ChatMembers, **backoff: Any) -> None:
+        super().__init__(**backoff)
+        self.inner = inner
 
     def get_space(self, space: SpaceName) -> SpaceInfo:
         return self._read(lambda: self.inner.get_space(space))
@@ -95,22 +101,12 @@ class DirectoryReads(Protocol):
     def list_people(self) -> list[Person]: ...
 
 
-class RetryingDirectory:
+class RetryingDirectory(_Retrying):
     """A Directory client whose reads are retried on ``RetryableError`` (not ``PersonNotFound``)."""
 
-    def __init__(
-        self,
-        inner: DirectoryReads,
-        *,
-        policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
-    ) -> None:
+    def __init__(self, inner: DirectoryReads, **backoff: Any) -> None:
+        super().__init__(**backoff)
         self.inner = inner
-        self.policy = policy or RetryPolicy()
-        self.sleep = sleep
-        self.rng = rng or random.Random()
-        self.retries = 0
 
     @property
     def calls(self) -> int:
@@ -118,13 +114,13 @@ class RetryingDirectory:
         return int(getattr(self.inner, "calls", 0))
 
     def get_person(self, key: str) -> Person:
-        return retried(lambda: self.inner.get_person(key), self)
+        return self._read(lambda: self.inner.get_person(key))
 
     def groups_of(self, member: str) -> frozenset[Email]:
-        return retried(lambda: self.inner.groups_of(member), self)
+        return self._read(lambda: self.inner.groups_of(member))
 
     def group_members(self, group: Email) -> frozenset[Email]:
-        return retried(lambda: self.inner.group_members(group), self)
+        return self._read(lambda: self.inner.group_members(group))
 
     def list_people(self) -> list[Person]:
-        return retried(self.inner.list_people, self)
+        return self._read(self.inner.list_people)
