@@ -11,7 +11,7 @@ import pytest
 
 from chaos import harness, world
 from chatsync import events, holding
-from chatsync.rules import load_rules_text
+from chatsync.rules import Ruleset, load_rules_text
 from conftest import DEMO_RULES
 
 pytestmark = pytest.mark.chaos
@@ -21,14 +21,15 @@ def accepted(emulator: Any, since: int) -> list[dict[str, Any]]:
     return [c for c in harness.write_calls(emulator, since) if c["status"] < 300]
 
 
-def test_a_feed_that_terminates_everyone_is_held_then_released_by_approval(
-    emulator: Any, figures: Any
-) -> None:
-    """Every termination over the per-event limit is held and acked (not applied, not lost);
-    approving each held plan on the reconcile topic removes exactly those people."""
+def demo_rules_with_safety(safety: str) -> Ruleset:
+    """The demo's rules with its ``safety:`` section replaced by ``safety``."""
     text = DEMO_RULES.read_text().split("\nsafety:")[0]
-    ruleset = load_rules_text(text + "\nsafety:\n  max_removals_per_event: 1\n")
-    pipe = harness.pipeline(emulator, ruleset)
+    return load_rules_text(text + "\nsafety:\n" + safety)
+
+
+def termination_feed(emulator: Any) -> tuple[list[str], list[Any]]:
+    """A bad HR feed: everyone but the anchors terminated, one event each, every third one
+    delivered again (redelivered copies)."""
     victims = [p for p in world.people(emulator) if p not in world.ANCHORS]
     queue = [
         harness.decode(
@@ -43,7 +44,17 @@ def test_a_feed_that_terminates_everyone_is_held_then_released_by_approval(
         )
         for i, email in enumerate(victims)
     ]
-    queue += queue[::3]  # redelivered copies
+    return victims, queue + queue[::3]
+
+
+def test_a_feed_that_terminates_everyone_is_held_then_released_by_approval(
+    emulator: Any, figures: Any
+) -> None:
+    """Every termination over the per-event limit is held and acked (not applied, not lost);
+    approving each held plan on the reconcile topic removes exactly those people."""
+    ruleset = demo_rules_with_safety("  max_removals_per_event: 1\n")
+    pipe = harness.pipeline(emulator, ruleset)
+    victims, queue = termination_feed(emulator)
     before = harness.rosters(emulator, [s.name for s in ruleset.spaces])
     spaces_of = {v: sum(1 for members in before.values() if v in members) for v in victims}
     over_limit = [v for v in victims if v not in ruleset.protected and spaces_of[v] > 1]
@@ -100,26 +111,11 @@ def test_terminations_one_at_a_time_stop_at_the_rolling_window_under_faults(
     """The same bad feed against the demo's own limits (20 per event, so each termination
     passes alone) plus a window of 10: at most 10 removals reach Chat, however the faults
     and redeliveries fall; everything after is held; the approvals remove the rest."""
-    text = DEMO_RULES.read_text().split("\nsafety:")[0]
-    ruleset = load_rules_text(
-        text + "\nsafety:\n  max_removals_per_event: 20\n  max_removals_per_window: 10\n"
+    ruleset = demo_rules_with_safety(
+        "  max_removals_per_event: 20\n  max_removals_per_window: 10\n"
     )
     pipe = harness.pipeline(emulator, ruleset)
-    victims = [p for p in world.people(emulator) if p not in world.ANCHORS]
-    queue = [
-        harness.decode(
-            harness.hr_message(
-                email=email,
-                sequence=1000,
-                event_id=f"bad-{i}",
-                message_id=f"bad-{i}",
-                status="terminated",
-                event_type="person.terminated",
-            )
-        )
-        for i, email in enumerate(victims)
-    ]
-    queue += queue[::3]
+    victims, queue = termination_feed(emulator)
     rng = random.Random(23)
     emulator.set_time_scale(1000)
     emulator.set_random_faults(0.25, latency=0.0002, seed=23)
