@@ -269,18 +269,3 @@ class _InOrder:
                 self._next += 1
                 if self._callback is not None:
                     self._callback(ready)
-
-
-def apply(
-    plan: Plan,
-    chat: ChatMembers,
-    *,
-    policy: RetryPolicy | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    dry_run: bool = False,
-) -> Report:
-    return Executor(chat, policy=policy, sleep=sleep, dry_run=dry_run).apply(plan)
-
-
-def ops_of(results: Sequence[OpResult]) -> tuple[Operation, ...]:
-    return tuple(r.op for r in results)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatsync import planning
@@ -88,15 +88,3 @@ def _roles(op: planning.Operation) -> str:
     if isinstance(op, planning.ChangeRole):
         return f"{op.old.value} -> {op.new.value} ({op.new.api})"
     return f"was {op.old.value}"
-
-
-def roster_text(spaces: Iterable[Mapping[str, Any]]) -> str:
-    """Final rosters from the emulator's state, one block per space."""
-    lines = []
-    for space in spaces:
-        lines.append(
-            f"{space.get('name')}  {space.get('display_name', '')}  [{space.get('type', '')}]"
-        )
-        for member in space.get("members", []):
-            lines.append(f"    {member.get('role', '')!s:<8} {member.get('user', '')}")
-    return "\n".join(lines) + "\n"
