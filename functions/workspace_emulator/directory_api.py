@@ -129,14 +129,9 @@ def users_list(world: handling.World, req: handling.Request) -> handling.Reply:
         if req.query.get("sortOrder") == "DESCENDING":
             people.reverse()
         rendered = [user_json(p, projection=projection, mask=mask) for p in people]
-    bound = {k: v for k, v in req.query.items() if k != "pageToken"}
-    chunk, token = paging.page(
-        rendered, size=size, token=req.query.get("pageToken"), params=bound, field="pageToken"
+    return _page(
+        req, rendered, size=size, kind="admin#directory#users", key="users", keep_empty=True
     )
-    body: dict[str, Any] = {"kind": "admin#directory#users", "users": chunk}
-    if token:
-        body["nextPageToken"] = token
-    return handling.Reply(body)
 
 
 def _group_json(group: st.Group) -> dict[str, Any]:
@@ -170,16 +165,7 @@ def groups_list(world: handling.World, req: handling.Request) -> handling.Reply:
             if domain is not None:
                 groups = [g for g in groups if g.email.lower().endswith("@" + domain.lower())]
         rendered = [_group_json(g) for g in groups]
-    bound = {k: v for k, v in req.query.items() if k != "pageToken"}
-    chunk, token = paging.page(
-        rendered, size=size, token=req.query.get("pageToken"), params=bound, field="pageToken"
-    )
-    body: dict[str, Any] = {"kind": "admin#directory#groups"}
-    if chunk:
-        body["groups"] = chunk
-    if token:
-        body["nextPageToken"] = token
-    return handling.Reply(body)
+    return _page(req, rendered, size=size, kind="admin#directory#groups", key="groups")
 
 
 def members_list(world: handling.World, req: handling.Request) -> handling.Reply:
@@ -202,16 +188,7 @@ def members_list(world: handling.World, req: handling.Request) -> handling.Reply
                     rendered.append(_member_json(store, st.GroupMember(email=email)))
         if roles:
             rendered = [m for m in rendered if m["role"] in roles]
-    bound = {k: v for k, v in req.query.items() if k != "pageToken"}
-    chunk, token = paging.page(
-        rendered, size=size, token=req.query.get("pageToken"), params=bound, field="pageToken"
-    )
-    body: dict[str, Any] = {"kind": "admin#directory#members"}
-    if chunk:
-        body["members"] = chunk
-    if token:
-        body["nextPageToken"] = token
-    return handling.Reply(body)
+    return _page(req, rendered, size=size, kind="admin#directory#members", key="members")
 
 
 def _member_json(store: st.Store, member: st.GroupMember) -> dict[str, Any]:
@@ -229,3 +206,26 @@ def _member_json(store: st.Store, member: st.GroupMember) -> dict[str, Any]:
         "type": member.type,
         "status": member.status,
     }
+
+
+def _page(
+    req: handling.Request,
+    rendered: list[dict[str, Any]],
+    *,
+    size: int,
+    kind: str,
+    key: str,
+    keep_empty: bool = False,
+) -> handling.Reply:
+    """One page of a Directory list, its token bound to the request's other parameters.
+    users.list always carries its list; groups and members omit an empty one, as Google does."""
+    bound = {k: v for k, v in req.query.items() if k != "pageToken"}
+    chunk, token = paging.page(
+        rendered, size=size, token=req.query.get("pageToken"), params=bound, field="pageToken"
+    )
+    body: dict[str, Any] = {"kind": kind}
+    if chunk or keep_empty:
+        body[key] = chunk
+    if token:
+        body["nextPageToken"] = token
+    return handling.Reply(body)
