@@ -13,10 +13,10 @@ import functools
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from chatsync import errors, events
-from chatsync.pipeline import Pipeline
+from chatsync.app.pipeline import Pipeline
+from chatsync.app.settings import Settings
+from chatsync.domain import errors, events
 from chatsync.runtime import build_pipeline
-from chatsync.settings import Settings
 
 
 @functools.cache

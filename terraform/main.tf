@@ -61,7 +61,7 @@ locals {
 
   # Shared by every function; CHATSYNC_WRITES_PER_MINUTE / CHATSYNC_READS_PER_MINUTE come from
   # function_rate_environment. Every name here and there must be in
-  # chatsync.settings.Settings.variables() (tests/terraform checks it).
+  # chatsync.app.settings.Settings.variables() (tests/terraform checks it).
   # CHATSYNC_ACCESS_TOKEN / CHATSYNC_DIRECTORY_TOKEN are for the local emulator and never set here.
   function_environment = {
     GOOGLE_CLOUD_PROJECT        = var.project_id

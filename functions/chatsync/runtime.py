@@ -5,23 +5,23 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from chatsync.executing import RetryPolicy
-from chatsync.logs import Logger
-from chatsync.pipeline import Pipeline
-from chatsync.settings import Settings
+from chatsync.app.executing import RetryPolicy
+from chatsync.app.logs import Logger
+from chatsync.app.pipeline import Pipeline
+from chatsync.app.settings import Settings
 
 
 def build_pipeline(
     settings: Settings, *, log: Logger | None = None, store: Any = None, sink: Any = None
 ) -> Pipeline:
-    from chatsync import credentials
-    from chatsync.chat.rest import RestChatMembers
-    from chatsync.chat.retrying import RetryingDirectory, RetryingReads
-    from chatsync.directory import DirectoryClient
-    from chatsync.ratelimit import Limits, RateLimitedChat
-    from chatsync.rules import load_rules
-    from chatsync.store import open_store
-    from chatsync.subscriptions import WorkspaceEvents
+    from chatsync.adapters import credentials
+    from chatsync.adapters.chat.ratelimit import Limits, RateLimitedChat
+    from chatsync.adapters.chat.rest import RestChatMembers
+    from chatsync.adapters.chat.retrying import RetryingDirectory, RetryingReads
+    from chatsync.adapters.directory import DirectoryClient
+    from chatsync.adapters.store import open_store
+    from chatsync.adapters.workspace_events import WorkspaceEvents
+    from chatsync.domain.rules import load_rules
 
     ruleset = load_rules(settings.rules_file)
     directory = DirectoryClient(

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from chatsync import messages
+from chatsync.domain import messages
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "functions" / "chatsync" / "samples"

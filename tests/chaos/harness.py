@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatsync import errors, events
-from chatsync.executing import RetryPolicy
-from chatsync.logs import Logger
-from chatsync.pipeline import Pipeline
-from chatsync.rules import Ruleset
-from chatsync.store import MemoryStore, StateStore
+from chatsync.adapters.store import MemoryStore, StateStore
+from chatsync.app.executing import RetryPolicy
+from chatsync.app.logs import Logger
+from chatsync.app.pipeline import Pipeline
+from chatsync.domain import errors, events
+from chatsync.domain.rules import Ruleset
 
 WRITES = ("spaces.members.create", "spaces.members.patch", "spaces.members.delete")
 
@@ -40,10 +40,10 @@ def pipeline(
 ) -> Pipeline:
     from google.oauth2.credentials import Credentials
 
-    from chatsync.chat.rest import RestChatMembers
-    from chatsync.chat.retrying import RetryingDirectory, RetryingReads
-    from chatsync.directory import DirectoryClient
-    from chatsync.ratelimit import Limits, RateLimitedChat
+    from chatsync.adapters.chat.ratelimit import Limits, RateLimitedChat
+    from chatsync.adapters.chat.rest import RestChatMembers
+    from chatsync.adapters.chat.retrying import RetryingDirectory, RetryingReads
+    from chatsync.adapters.directory import DirectoryClient
 
     policy = RetryPolicy(max_attempts=attempts, base_delay=0.001, max_delay=0.004)
 

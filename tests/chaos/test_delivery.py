@@ -21,10 +21,11 @@ from typing import Any
 import pytest
 
 from chaos import harness, world
-from chatsync import errors, events, presence
-from chatsync.model import Email, SpaceName
-from chatsync.rules import load_rules_text
-from chatsync.store import MemoryStore, StateStore
+from chatsync.adapters.store import MemoryStore, StateStore
+from chatsync.app import presence
+from chatsync.domain import errors, events
+from chatsync.domain.model import Email, SpaceName
+from chatsync.domain.rules import load_rules_text
 from conftest import DEMO_RULES
 
 pytestmark = pytest.mark.chaos

@@ -6,7 +6,7 @@ The same scenario as ``test_delivery``: rosters equal the rules' oracle, nothing
 failed but for an injected fault, every person's stored watermark is their newest event, and
 presence records never hide a member.
 
-Across instances a per-person lease in the shared store (``chatsync.leasing``) serialises a
+Across instances a per-person lease in the shared store (``chatsync.app.leasing``) serialises a
 person's deliveries, so every person's applied events keep their order (``late_writes`` is 0) and
 no change is made twice (accepted writes equal necessary writes): both are asserted.
 """
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from chaos.test_delivery import run_chaos
-from chatsync.store import StateStore
+from chatsync.adapters.store import StateStore
 
 pytestmark = [pytest.mark.chaos, pytest.mark.firestore]
 
@@ -31,7 +31,7 @@ def test_two_instances_sharing_firestore_converge_under_faults(
 ) -> None:
     """300 events, duplicated and reordered, 15% of Chat calls faulted, four deliveries at once
     over two instances: the shared Firestore state keeps them exact."""
-    from chatsync.store.firestore import FirestoreStore
+    from chatsync.adapters.store.firestore import FirestoreStore
 
     monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", firestore_host)
     prefix = f"chaos{uuid.uuid4().hex[:8]}"  # a fresh state per run on the shared emulator

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from chaos import fuzzing, harness
-from chatsync import errors, events
-from chatsync.rules import load_rules_text
+from chatsync.domain import errors, events
+from chatsync.domain.rules import load_rules_text
 from conftest import DEMO_RULES
 
 pytestmark = pytest.mark.chaos

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from chaos import harness, world
-from chatsync import events, holding
-from chatsync.rules import Ruleset, load_rules_text
+from chatsync.domain import events, holding
+from chatsync.domain.rules import Ruleset, load_rules_text
 from conftest import DEMO_RULES
 
 pytestmark = pytest.mark.chaos

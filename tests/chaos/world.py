@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chaos import harness
-from chatsync import events, model
-from chatsync.rules import Ruleset, evaluate
+from chatsync.domain import events, model
+from chatsync.domain.rules import Ruleset, evaluate
 
 ANCHORS = frozenset(
     {

@@ -11,8 +11,8 @@ import json
 import time
 from typing import Any
 
-from chatsync import events as chatsync_events
-from chatsync.events import types
+from chatsync.domain import events as chatsync_events
+from chatsync.domain.events import types
 
 BATCH = "google.workspace.chat.membership.v1.batch{}"
 PEOPLE = ("li.wei@example.com", "sam.lee@example.com", "mo.admin@example.com")

@@ -10,11 +10,11 @@ from typing import Any
 
 import google.oauth2.credentials
 
-from chatsync import events as chatsync_events
-from chatsync import subscriptions
-from chatsync.events import types
-from chatsync.logs import Logger
-from chatsync.model import SpaceName
+from chatsync.adapters import workspace_events as subscriptions
+from chatsync.app.logs import Logger
+from chatsync.domain import events as chatsync_events
+from chatsync.domain.events import types
+from chatsync.domain.model import SpaceName
 
 HOUR = 3600.0
 LIFECYCLE = "google.workspace.events.subscription.v1."

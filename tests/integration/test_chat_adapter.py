@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from google.oauth2.credentials import Credentials
 
-from chatsync import errors
-from chatsync.chat.rest import RestChatMembers
-from chatsync.model import Email, Role, SpaceName
+from chatsync.adapters.chat.rest import RestChatMembers
+from chatsync.domain import errors
+from chatsync.domain.model import Email, Role, SpaceName
 
 ANNOUNCE = SpaceName("spaces/AAAAannounce")  # created by a person, not by the app
 SALES = SpaceName("spaces/AAAAsales")

@@ -17,7 +17,7 @@ def chatsync(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
     import os
 
     return subprocess.run(
-        [sys.executable, "-m", "chatsync.cli", *args],
+        [sys.executable, "-m", "chatsync.tools.cli", *args],
         capture_output=True,
         check=False,
         text=True,

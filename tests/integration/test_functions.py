@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chatsync import messages
+from chatsync.domain import messages
 
 STORY = (
     Path(__file__).resolve().parents[2] / "functions" / "chatsync" / "samples" / "demo" / "story"

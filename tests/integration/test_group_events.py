@@ -9,11 +9,11 @@ from typing import Any
 
 from tests.conftest import DEMO_RULES
 
-from chatsync import events
-from chatsync.logs import Logger
+from chatsync.adapters.store import MemoryStore
+from chatsync.app.logs import Logger
+from chatsync.app.settings import Settings
+from chatsync.domain import events
 from chatsync.runtime import build_pipeline
-from chatsync.settings import Settings
-from chatsync.store import MemoryStore
 
 
 def _pipeline(emulator: Any) -> Any:

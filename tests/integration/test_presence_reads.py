@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from chatsync import events
-from chatsync.logs import Logger
+from chatsync.adapters.store import MemoryStore
+from chatsync.app.logs import Logger
+from chatsync.app.settings import Settings
+from chatsync.domain import events
 from chatsync.runtime import build_pipeline
-from chatsync.settings import Settings
-from chatsync.store import MemoryStore
 
 
 def _pipeline(emulator: Any) -> Any:
@@ -124,7 +124,7 @@ def test_an_add_whose_patch_failed_is_still_found_by_the_next_event(emulator):
     """The create landed, its patch failed: a newer event that moves the person out removes them."""
     import pytest
 
-    from chatsync import errors
+    from chatsync.domain import errors
 
     pipeline = _pipeline(emulator)
     pipeline.dry_run = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from chatsync.cli import main
+from chatsync.tools.cli import main
 
 KEYS = (
     "necessary_writes",

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 
 import pytest
 
-from chatsync import errors, model
-from chatsync.chat.port import SpaceInfo
-from chatsync.executing import Executor, OpResult, Outcome, RetryPolicy
-from chatsync.planning import AddMember, ChangeRole, Operation, Plan, RemoveMember
-from chatsync.ratelimit import Limits, RateLimitedChat
+from chatsync.adapters.chat.ratelimit import Limits, RateLimitedChat
+from chatsync.app.chat_port import SpaceInfo
+from chatsync.app.executing import Executor, OpResult, Outcome, RetryPolicy
+from chatsync.domain import errors, model
+from chatsync.domain.planning import AddMember, ChangeRole, Operation, Plan, RemoveMember
 
 MEMBER, MANAGER, OWNER = model.Role.MEMBER, model.Role.MANAGER, model.Role.OWNER
 

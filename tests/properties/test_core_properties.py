@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import unit.test_planning as planning_tests
-from chatsync import model, planning, safety
-from chatsync.rules import evaluate, load_rules
-from chatsync.rules.schema import Safety
+from chatsync.domain import model, planning, safety
+from chatsync.domain.rules import evaluate, load_rules
+from chatsync.domain.rules.schema import Safety
 from conftest import DEMO_RULES
 
 RULES = load_rules(DEMO_RULES)

@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 from tests.conftest import DEMO_RULES, ROOT, require_gcloud
 
-from chatsync import messages, publishing
-from chatsync.demo import FunctionProcess
+from chatsync.adapters import pubsub as publishing
+from chatsync.domain import messages
+from chatsync.tools.demo import FunctionProcess
 
 ENTRY_POINTS = ("on_hr_event", "on_group_event", "on_chat_event", "on_reconcile_tick")
 PROJECT = "chatsync-local"

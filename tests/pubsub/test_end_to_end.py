@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from chatsync import messages
+from chatsync.domain import messages
 
 from .conftest import Stack
 

@@ -52,7 +52,7 @@ def env(chatsync_env: dict[str, str], emulator: Any, monkeypatch: pytest.MonkeyP
 @pytest.fixture
 def cli(env: Any, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
     """Run ``chatsync ARGS...`` in process; return (exit code, stdout, stderr)."""
-    from chatsync.cli import main
+    from chatsync.tools.cli import main
 
     def run(*args: str) -> tuple[int, str, str]:
         capsys.readouterr()
@@ -66,10 +66,10 @@ def cli(env: Any, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int
 @pytest.fixture
 def make_pipeline(env: Any) -> Callable[..., Any]:
     """A pipeline on the emulator with an in-memory store; log records go to ``records``."""
-    from chatsync.logs import Logger
+    from chatsync.adapters.store import MemoryStore
+    from chatsync.app.logs import Logger
+    from chatsync.app.settings import Settings
     from chatsync.runtime import build_pipeline
-    from chatsync.settings import Settings
-    from chatsync.store import MemoryStore
 
     def make(
         *, store: Any = None, records: list[dict[str, Any]] | None = None, **overrides: Any

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from chatsync import window
-from chatsync.rules.schema import Safety
+from chatsync.app import window
+from chatsync.domain.rules.schema import Safety
 
 pytestmark = [pytest.mark.reconcile, pytest.mark.firestore]
 
@@ -19,7 +19,7 @@ def test_firestore_admits_exactly_the_window_across_racing_clients(
 ) -> None:
     """Three clients (as three instances) ask for 3 losses each, 3 times: a window of 13
     admits exactly 4 plans (12 losses), trips, and keeps one entry per admitted event."""
-    from chatsync.store.firestore import FirestoreStore
+    from chatsync.adapters.store.firestore import FirestoreStore
 
     monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", firestore_host)
     prefix = f"w{uuid.uuid4().hex[:8]}"

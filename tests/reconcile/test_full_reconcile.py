@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from tests.reconcile.conftest import rosters, writes
 
-from chatsync import events as ev
-from chatsync import reconciling
-from chatsync.model import Email, EmploymentStatus, Person
+from chatsync.app import reconciling
+from chatsync.domain import events as ev
+from chatsync.domain.model import Email, EmploymentStatus, Person
 
 pytestmark = pytest.mark.reconcile
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from chaos import harness
-from chatsync import errors, events
-from chatsync.model import Email
-from chatsync.rules import load_rules_text
+from chatsync.domain import errors, events
+from chatsync.domain.model import Email
+from chatsync.domain.rules import load_rules_text
 from conftest import DEMO_RULES
 
 

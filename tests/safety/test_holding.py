@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from chaos import harness
-from chatsync import errors, events, holding
-from chatsync.events import EventMeta, ReconcileTick
-from chatsync.rules import load_rules_text
+from chatsync.domain import errors, events, holding
+from chatsync.domain.events import EventMeta, ReconcileTick
+from chatsync.domain.rules import load_rules_text
 from conftest import DEMO_RULES, DEMO_SEED
 
 RAJ = "raj.mehta@example.com"
@@ -129,8 +129,8 @@ def test_chatsync_approve_lists_and_releases_a_held_plan(
     emulator: Any, tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The CLI shares the state file: --list shows the plan, approving applies it."""
-    from chatsync import cli
-    from chatsync.store.sqlite import SqliteStore
+    from chatsync.adapters.store.sqlite import SqliteStore
+    from chatsync.tools import cli
 
     state = tmp_path / "state.sqlite3"
     rules = tmp_path / "rules.yaml"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from chatsync import errors, leasing
-from chatsync.model import Email
-from chatsync.store import MemoryStore
+from chatsync.adapters.store import MemoryStore
+from chatsync.app import leasing
+from chatsync.domain import errors
+from chatsync.domain.model import Email
 
 ANA = Email("ana@example.com")
 

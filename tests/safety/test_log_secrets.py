@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from chatsync.logs import Logger
+from chatsync.app.logs import Logger
 
 
 def test_configured_secrets_are_masked_everywhere() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from chatsync import approving, planning
-from chatsync.model import Email, Membership, Role, SpaceName
+from chatsync.app import approving
+from chatsync.domain import planning
+from chatsync.domain.model import Email, Membership, Role, SpaceName
 
 SPACE = SpaceName("spaces/AAAAplatform")
 RAJ = Email("raj.mehta@example.com")

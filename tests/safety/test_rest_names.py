@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from chatsync import errors
-from chatsync.chat import rest
-from chatsync.model import Email, Membership, Role, SpaceName
+from chatsync.adapters.chat import rest
+from chatsync.domain import errors
+from chatsync.domain.model import Email, Membership, Role, SpaceName
 
 BAD_SPACES = [
     "",

@@ -1,10 +1,10 @@
-"""Change thresholds and the never-rules, on plans built by hand (chatsync.safety is pure)."""
+"""Change thresholds and the never-rules, on plans built by hand (domain.safety is pure)."""
 
 from __future__ import annotations
 
-from chatsync import planning, safety
-from chatsync.model import Email, MemberKind, Membership, Role, SpaceName
-from chatsync.rules.schema import Ruleset, Safety, Space
+from chatsync.domain import planning, safety
+from chatsync.domain.model import Email, MemberKind, Membership, Role, SpaceName
+from chatsync.domain.rules.schema import Ruleset, Safety, Space
 
 S = SpaceName("spaces/AAAA")
 T = SpaceName("spaces/BBBB")

@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 
 from chaos import harness, world
-from chatsync import errors, events, holding, window
-from chatsync.rules import load_rules_text
-from chatsync.rules.schema import Safety
-from chatsync.store import MemoryStore
-from chatsync.store.sqlite import SqliteStore
+from chatsync.adapters.store import MemoryStore
+from chatsync.adapters.store.sqlite import SqliteStore
+from chatsync.app import window
+from chatsync.domain import errors, events, holding
+from chatsync.domain.rules import load_rules_text
+from chatsync.domain.rules.schema import Safety
 from conftest import DEMO_RULES
 
 LIMITS = Safety(max_removals_per_window=5, window_minutes=60)

@@ -62,8 +62,8 @@ def test_entry_points_match_main_py(module: Module, pubsub_config: dict[str, Any
 
 
 def test_environment_names_are_read_by_settings(module: Module) -> None:
-    """Every variable Terraform sets on the functions is one chatsync.settings reads."""
-    from chatsync.settings import Settings
+    """Every variable Terraform sets on the functions is one chatsync.app.settings reads."""
+    from chatsync.app.settings import Settings
 
     names = environment_names(module)
     assert {"CHATSYNC_WRITES_PER_MINUTE", "CHATSYNC_READS_PER_MINUTE"} <= names
@@ -81,7 +81,7 @@ def test_emulator_tokens_are_never_set(module: Module) -> None:
 
 def test_production_settings_parse(module: Module) -> None:
     """The literal values Terraform sets are accepted by Settings.from_env."""
-    from chatsync.settings import Settings
+    from chatsync.app.settings import Settings
 
     env = module.locals["function_environment"]
     literal = {k: v for k, v in env.items() if isinstance(v, str) and "${" not in v}

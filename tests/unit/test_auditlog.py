@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from chatsync import errors, messages
-from chatsync.events import DirectoryUserEvent, GroupEvent, decode_cloud_event
-from chatsync.events.auditlog import _reports_name
+from chatsync.domain import errors, messages
+from chatsync.domain.events import DirectoryUserEvent, GroupEvent, decode_cloud_event
+from chatsync.domain.events.auditlog import _reports_name
 
 from .envelopes import PUBLISHED, SOURCE, eventarc, raw_push
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chatsync import errors, model
-from chatsync.events import (
+from chatsync.domain import errors, model
+from chatsync.domain.events import (
     ChatMembershipEvent,
     GroupEvent,
     PersonEvent,

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chatsync import model
-from chatsync.planning import AddMember, ChangeRole, Plan, RemoveMember, SpaceState, plan
-from chatsync.rules import load_rules_text
+from chatsync.domain import model
+from chatsync.domain.planning import AddMember, ChangeRole, Plan, RemoveMember, SpaceState, plan
+from chatsync.domain.rules import load_rules_text
 
 RULES = load_rules_text(
     """\

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from chatsync import planning, presence
-from chatsync.model import Email, Membership, Role, SpaceName
+from chatsync.app import presence
+from chatsync.domain import planning
+from chatsync.domain.model import Email, Membership, Role, SpaceName
 
 A, B, C = SpaceName("spaces/A"), SpaceName("spaces/B"), SpaceName("spaces/C")
 ANA = Email("ana@example.com")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chatsync import messages, publishing
+from chatsync.adapters import pubsub as publishing
+from chatsync.domain import messages
 
 
 def test_the_fallback_topic_names_equal_terraform_pubsub_json() -> None:

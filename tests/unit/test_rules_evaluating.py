@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from chatsync import model
-from chatsync.rules import evaluate, explain, load_rules
+from chatsync.domain import model
+from chatsync.domain.rules import evaluate, explain, load_rules
 
 RULES = load_rules(Path(__file__).parent.parent / "data" / "rules" / "example.yaml")
 ENG, LEADS, ALL = "spaces/AAAAeng", "spaces/AAAAleads", "spaces/AAAAall"

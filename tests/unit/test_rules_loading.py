@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from chatsync import errors, model
-from chatsync.rules import load_rules, load_rules_text, schema
+from chatsync.domain import errors, model
+from chatsync.domain.rules import load_rules, load_rules_text, schema
 
 EXAMPLE = Path(__file__).parent.parent / "data" / "rules" / "example.yaml"
 

@@ -1,0 +1,344 @@
+"""The Chat adapter over google-api-python-client (static discovery), and the one place HTTP
+outcomes become chatsync errors (``check_response``).
+
+Outcome map:
+    429                         -> ChatRateLimited (retryable; RetryInfo / Retry-After honoured)
+    5xx, timeouts, socket errors -> ChatUnavailable (retryable)
+    409 on create               -> already a member: read it back and carry on
+    404 on delete / get         -> not a member: done / None
+    400, 401, 403, other 404    -> ChatPermissionDenied (permanent, with what the admin must fix)
+
+Every resource name is validated before a request is built (``spaces/<id>``,
+``users/<id-or-email>``, ``spaces/<id>/members/<id-or-email>``): a name that does not validate
+raises ``InvalidResourceName`` and nothing is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from chatsync.adapters.googleapi import PerThreadService
+from chatsync.app.chat_port import SpaceInfo
+from chatsync.domain import errors
+from chatsync.domain.model import (
+    EMAIL,
+    SPACE_NAME,
+    Email,
+    MemberKind,
+    Membership,
+    Role,
+    SpaceName,
+    SpaceType,
+)
+
+PAGE_SIZE = 1000
+"""Chat's maximum page size: the fewest list calls per roster."""
+
+_FIXES = {
+    "PERMISSION_DENIED": (
+        "check that the Chat app is a member of the space, that an admin approved the "
+        "chat.app.memberships scope (app auth), or that domain-wide delegation grants "
+        "chat.admin.memberships to the admin subject (admin auth); app auth can change roles "
+        "only in spaces the app created"
+    ),
+    "UNAUTHENTICATED": "the credentials were refused: check the service account and its scopes",
+    "NOT_FOUND": "the space does not exist or the app cannot see it: check the rules file",
+    "FAILED_PRECONDITION": "Chat refused the change as it stands (e.g. the last owner)",
+    "INVALID_ARGUMENT": "Chat rejected the request: check the resource names in the rules file",
+}
+
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+def checked_space(space: str) -> SpaceName:
+    """``space`` if it is ``spaces/<id>``; else ``InvalidResourceName`` (nothing is sent)."""
+    if not isinstance(space, str) or not SPACE_NAME.fullmatch(space):
+        raise errors.InvalidResourceName(f"{_shown(space)} is not a space name (spaces/<id>)")
+    return SpaceName(space)
+
+
+def checked_user(email: str) -> str:
+    """``users/<email>`` for a valid email; else ``InvalidResourceName``."""
+    if not _is_email(email):
+        raise errors.InvalidResourceName(f"{_shown(email)} is not an email for users/<email>")
+    return f"users/{email}"
+
+
+def _is_email(value: object) -> bool:
+    """A whole email whose local part is a dot-atom (no leading, trailing or double dot: a
+    ``..`` path segment must never reach a URL)."""
+    if not isinstance(value, str) or len(value) > 254 or not EMAIL.fullmatch(value):
+        return False
+    local = value.rpartition("@")[0]
+    return not (local.startswith(".") or local.endswith(".") or ".." in local)
+
+
+def checked_member_name(name: str) -> str:
+    """``spaces/<id>/members/<id-or-email>``; else ``InvalidResourceName``."""
+    space, sep, member = name.partition("/members/") if isinstance(name, str) else ("", "", "")
+    if (
+        not sep
+        or not SPACE_NAME.fullmatch(space)
+        or not (_ID.fullmatch(member) or _is_email(member))
+    ):
+        raise errors.InvalidResourceName(
+            f"{_shown(name)} is not a membership name (spaces/<id>/members/<id-or-email>)"
+        )
+    return name
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_response(exc: BaseException, *, call: str) -> errors.SyncError:
+    """Translate a googleapiclient or socket failure into a chatsync error (raise it ``from``)."""
+    from googleapiclient.errors import HttpError
+
+    if isinstance(exc, HttpError):
+        status = int(exc.resp.status)
+        body = _content(exc)
+        reason, message, delay = _error_fields(body)
+        header_delay = exc.resp.get("retry-after")
+        if delay is None and header_delay:
+            delay = _seconds(header_delay)
+        text = f"{call} -> {status} {reason or ''} {message}".strip()
+        if status == 429:
+            return errors.ChatRateLimited(
+                text, status=status, reason=reason, body=body, delay=delay
+            )
+        if status >= 500:
+            return errors.ChatUnavailable(
+                text, status=status, reason=reason, body=body, delay=delay
+            )
+        fix = _FIXES.get(reason, "")
+        return errors.ChatPermissionDenied(
+            f"{text}; {fix}" if fix else text, status=status, reason=reason, body=body
+        )
+    if isinstance(exc, (TimeoutError, socket.timeout, ConnectionError, OSError)):
+        return errors.ChatUnavailable(f"{call} -> {type(exc).__name__}: {exc}", status=0)
+    return errors.ChatUnavailable(f"{call} -> {type(exc).__name__}: {exc}", status=0)
+
+
+def _content(exc: Any) -> str:
+    raw = exc.content
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", "replace")
+    return str(raw)
+
+
+def _error_fields(body: str) -> tuple[str, str, float | None]:
+    try:
+        error = json.loads(body)["error"]
+    except (ValueError, KeyError, TypeError):
+        return "", body[:200], None
+    if not isinstance(error, dict):
+        return "", body[:200], None
+    delay = None
+    for detail in error.get("details") or ():
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
+            delay = _seconds(str(detail.get("retryDelay", "")))
+    return str(error.get("status", "")), str(error.get("message", ""))[:200], delay
+
+
+def _seconds(text: str) -> float | None:
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)s?\s*", text)
+    return float(match.group(1)) if match else None
+
+
+def membership_from_json(
+    space: SpaceName, body: dict[str, Any], resolve: Callable[[str], Email | None]
+) -> Membership:
+    member = body.get("member") or {}
+    group = body.get("groupMember") or {}
+    role_text = str(body.get("role") or "ROLE_MEMBER")
+    try:
+        role = Role.from_api(role_text)
+    except ValueError:
+        role = Role.MEMBER  # groups carry MEMBERSHIP_ROLE_UNSPECIFIED; new enums are tolerated
+    if group:
+        return Membership(
+            space=space,
+            email=None,
+            role=role,
+            name=str(body.get("name", "")),
+            kind=MemberKind.GROUP,
+            user=str(group.get("name", "")),
+        )
+    user = str(member.get("name", ""))
+    kind = MemberKind.BOT if member.get("type") == "BOT" else MemberKind.HUMAN
+    mail = member.get("email")
+    resolved = (
+        Email(str(mail).lower()) if mail else (resolve(user) if kind is MemberKind.HUMAN else None)
+    )
+    return Membership(
+        space=space,
+        email=resolved,
+        role=role,
+        name=str(body.get("name", "")),
+        kind=kind,
+        user=user,
+        invited=body.get("state") == "INVITED",
+    )
+
+
+class RestChatMembers:
+    """``ChatMembers`` over the Chat REST API. Thread-safe: one HTTP client per thread."""
+
+    def __init__(
+        self,
+        credentials: Any,
+        *,
+        endpoint: str,
+        admin: bool = False,
+        timeout: float = 30.0,
+        resolve: Callable[[str], Email | None] | None = None,
+    ) -> None:
+        self._services = PerThreadService(
+            "chat", "v1", credentials, endpoint=endpoint, timeout=timeout
+        )
+        self._admin = admin
+        self._local = threading.local()
+        self._ids: dict[str, Email] = {}
+        self._resolve_fallback = resolve
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _spaces(self) -> Any:
+        spaces = getattr(self._local, "spaces", None)
+        if spaces is None:
+            # googleapiclient builds a resource's method table on every ``spaces()`` and
+            # ``members()`` call (about 2 ms each): build them once per thread.
+            spaces = self._local.spaces = self._service().spaces()
+        return spaces
+
+    def _members(self) -> Any:
+        members = getattr(self._local, "members", None)
+        if members is None:
+            members = self._local.members = self._spaces().members()
+        return members
+
+    def _service(self) -> Any:
+        return self._services.get()
+
+    def _execute(self, request: Any, *, call: str) -> Any:
+        try:
+            return request.execute(num_retries=0)
+        except Exception as exc:
+            raise check_response(exc, call=call) from exc
+
+    def _admin_kw(self) -> dict[str, Any]:
+        return {"useAdminAccess": True} if self._admin else {}
+
+    def resolve(self, user: str) -> Email | None:
+        known = self._ids.get(user)
+        if known is not None:
+            return known
+        return self._resolve_fallback(user) if self._resolve_fallback else None
+
+    def learn(self, user: str, email: Email) -> None:
+        """Remember that ``users/{id}`` is ``email`` (learned from a get by alias)."""
+        self._ids[user] = email
+
+    def _membership(self, space: SpaceName, body: dict[str, Any]) -> Membership:
+        return membership_from_json(space, body, self.resolve)
+
+    # -- the port -----------------------------------------------------------------------------
+    def get_space(self, space: SpaceName) -> SpaceInfo:
+        checked_space(space)
+        body = self._execute(
+            self._spaces().get(name=space, **self._admin_kw()), call=f"spaces.get {space}"
+        )
+        try:
+            kind = SpaceType(body.get("spaceType", "SPACE"))
+        except ValueError:
+            kind = SpaceType.GROUP_CHAT  # unknown types are treated as "leave alone"
+        return SpaceInfo(name=space, space_type=kind, display_name=str(body.get("displayName", "")))
+
+    def get_member(self, space: SpaceName, email: Email) -> Membership | None:
+        checked_space(space)
+        checked_user(email)
+        name = f"{space}/members/{quote(email, safe='@.+-_')}"
+        request = self._members().get(name=name, **self._admin_kw())
+        try:
+            body = request.execute(num_retries=0)
+        except Exception as exc:
+            error = check_response(exc, call=f"spaces.members.get {name}")
+            if isinstance(error, errors.ChatApiError) and error.status == 404:
+                return None
+            raise error from exc
+        user = str((body.get("member") or {}).get("name", ""))
+        if user:
+            self.learn(user, email)
+        return self._membership(space, body)
+
+    def list_members(self, space: SpaceName, *, owners_only: bool = False) -> Sequence[Membership]:
+        return list(self._pages(space, owners_only=owners_only))
+
+    def _pages(self, space: SpaceName, *, owners_only: bool) -> Iterator[Membership]:
+        checked_space(space)
+        query = 'member.type = "HUMAN"'
+        if owners_only:
+            query += ' AND role = "ROLE_MANAGER"'
+        kw: dict[str, Any] = {
+            "parent": space,
+            "pageSize": PAGE_SIZE,
+            "filter": query,
+            **self._admin_kw(),
+        }
+        # showInvited is user-auth only; the admin caller is a user, the app is not.
+        if self._admin:
+            kw["showInvited"] = True
+        token = None
+        while True:
+            request = self._members().list(**kw, **({"pageToken": token} if token else {}))
+            body = self._execute(request, call=f"spaces.members.list {space}")
+            for item in body.get("memberships") or ():
+                yield self._membership(space, item)
+            token = body.get("nextPageToken")
+            if not token:
+                return
+
+    def add_member(self, space: SpaceName, email: Email) -> Membership:
+        body = {"member": {"name": checked_user(email), "type": "HUMAN"}}
+        checked_space(space)
+        request = self._members().create(parent=space, body=body, **self._admin_kw())
+        try:
+            created = request.execute(num_retries=0)
+        except Exception as exc:
+            error = check_response(exc, call=f"spaces.members.create {space} users/{email}")
+            if isinstance(error, errors.ChatApiError) and error.status == 409:
+                existing = self.get_member(space, email)
+                if existing is not None:
+                    return existing
+            raise error from exc
+        user = str((created.get("member") or {}).get("name", ""))
+        if user:
+            self.learn(user, email)
+        return self._membership(space, created)
+
+    def set_role(self, membership: Membership, role: Role) -> Membership:
+        checked_member_name(membership.name)
+        request = self._members().patch(
+            name=membership.name, updateMask="role", body={"role": role.api}, **self._admin_kw()
+        )
+        body = self._execute(request, call=f"spaces.members.patch {membership.name} -> {role.api}")
+        return self._membership(membership.space, body)
+
+    def remove_member(self, membership: Membership) -> None:
+        checked_member_name(membership.name)
+        request = self._members().delete(name=membership.name, **self._admin_kw())
+        try:
+            request.execute(num_retries=0)
+        except Exception as exc:
+            error = check_response(exc, call=f"spaces.members.delete {membership.name}")
+            if isinstance(error, errors.ChatApiError) and error.status == 404:
+                return  # already gone
+            raise error from exc

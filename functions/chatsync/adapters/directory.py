@@ -1,0 +1,218 @@
+"""The Directory edge: people and their groups from the Admin SDK Directory API.
+
+A person event carries its own snapshot; a group or audit-log event does not, so the person's
+facts are re-read here (users.get, groups.list by userKey, walking up nested groups). The full
+reconcile reads everyone (users.list) and every group's members (members.list with
+includeDerivedMembership) once.
+
+Directory fields -> person facts:
+    primaryEmail                     email
+    suspended                        employment_status = suspended
+    orgUnitPath                      org_unit_path
+    organizations[primary]           title, department, cost_center (costCenter), location
+    relations[type=manager]          manager_email
+    locations[0].buildingId          location (when organizations has none)
+    customSchemas.<S>.<field>        custom['<S>.<field>'] and custom['<field>']; the fields
+                                     job_level, is_people_manager, employment_status, division
+                                     also fill the person fields of the same name
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from chatsync.adapters.chat.rest import check_response
+from chatsync.adapters.googleapi import PerThreadService
+from chatsync.domain import errors
+from chatsync.domain.model import Email, EmploymentStatus, Person, email
+
+_MAPPED_CUSTOM = ("job_level", "is_people_manager", "employment_status", "division")
+
+
+def person_from_json(user: Mapping[str, Any], groups: frozenset[Email] = frozenset()) -> Person:
+    orgs = [o for o in user.get("organizations") or () if isinstance(o, dict)]
+    org = next((o for o in orgs if o.get("primary")), orgs[0] if orgs else {})
+    custom: dict[str, str] = {}
+    for schema, values in (user.get("customSchemas") or {}).items():
+        if not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            text = _text(value)
+            custom[f"{schema}.{key}"] = text
+            custom.setdefault(key, text)
+    manager = next(
+        (
+            r.get("value")
+            for r in user.get("relations") or ()
+            if isinstance(r, dict) and r.get("type") == "manager"
+        ),
+        None,
+    )
+    status = EmploymentStatus.SUSPENDED if user.get("suspended") else EmploymentStatus.ACTIVE
+    if not user.get("suspended") and custom.get("employment_status"):
+        with contextlib.suppress(ValueError):
+            status = EmploymentStatus(custom["employment_status"])
+    location = org.get("location")
+    if not location:
+        locations = [x for x in user.get("locations") or () if isinstance(x, dict)]
+        location = locations[0].get("buildingId") if locations else None
+    return Person(
+        email=email(str(user.get("primaryEmail", ""))),
+        employment_status=status,
+        google_user_id=str(user["id"]) if user.get("id") else None,
+        title=org.get("title") or None,
+        job_level=custom.get("job_level") or None,
+        department=org.get("department") or None,
+        division=custom.get("division") or None,
+        cost_center=org.get("costCenter") or None,
+        location=location or None,
+        org_unit_path=user.get("orgUnitPath") or None,
+        is_people_manager=custom.get("is_people_manager", "").lower() == "true",
+        manager_email=_maybe_email(manager),
+        custom=custom,
+        groups=groups,
+    )
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(_text(v.get("value") if isinstance(v, dict) else v) for v in value)
+    return str(value)
+
+
+def _maybe_email(value: Any) -> Email | None:
+    try:
+        return email(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+class DirectoryClient:
+    """Reads people and groups. Thread-safe: one HTTP client per thread."""
+
+    def __init__(
+        self,
+        credentials: Any,
+        *,
+        endpoint: str,
+        customer: str = "my_customer",
+        timeout: float = 30.0,
+    ) -> None:
+        self._services = PerThreadService(
+            "admin", "directory_v1", credentials, endpoint=endpoint, timeout=timeout
+        )
+        self._customer = customer
+        self.calls = 0
+
+    def _service(self) -> Any:
+        return self._services.get()
+
+    def _execute(self, request: Any, *, call: str) -> Any:
+        self.calls += 1
+        try:
+            return request.execute(num_retries=0)
+        except Exception as exc:
+            error = check_response(exc, call=call)
+            if isinstance(error, errors.RetryableError):
+                raise errors.DirectoryUnavailable(str(error), delay=error.delay) from exc
+            if isinstance(error, errors.ChatApiError) and error.status == 404:
+                raise errors.PersonNotFound(f"{call}: not in the Directory") from exc
+            raise error from exc
+
+    def get_person(self, key: str) -> Person:
+        """The person by email or id, with every group they belong to (nested included)."""
+        user = self._execute(
+            self._service().users().get(userKey=key, projection="full"),
+            call=f"directory users.get {key}",
+        )
+        primary = str(user.get("primaryEmail", key))
+        return person_from_json(user, self.groups_of(primary))
+
+    def groups_of(self, member: str) -> frozenset[Email]:
+        """Every group ``member`` belongs to, walking up through groups that contain groups."""
+        seen: set[Email] = set()
+        frontier = [member]
+        while frontier:
+            key = frontier.pop()
+            for group in self._pages(
+                lambda token, k=key: (
+                    self._service().groups().list(userKey=k, maxResults=200, **_token(token))
+                ),
+                "groups",
+                f"groups.list {key}",
+            ):
+                address = _maybe_email(group.get("email"))
+                if address and address not in seen:
+                    seen.add(address)
+                    frontier.append(address)
+        return frozenset(seen)
+
+    def list_people(self) -> list[Person]:
+        """Everyone in the customer, with their groups (one members.list per group)."""
+        memberships: dict[Email, set[Email]] = {}
+        for group in self._pages(
+            lambda token: (
+                self._service()
+                .groups()
+                .list(customer=self._customer, maxResults=200, **_token(token))
+            ),
+            "groups",
+            "groups.list",
+        ):
+            address = _maybe_email(group.get("email"))
+            if address is None:
+                continue
+            for member in self.group_members(address):
+                memberships.setdefault(member, set()).add(address)
+        people = []
+        for user in self._pages(
+            lambda token: (
+                self._service()
+                .users()
+                .list(customer=self._customer, maxResults=500, projection="full", **_token(token))
+            ),
+            "users",
+            "users.list",
+        ):
+            address = _maybe_email(user.get("primaryEmail"))
+            if address is None:
+                continue
+            people.append(person_from_json(user, frozenset(memberships.get(address, ()))))
+        return people
+
+    def group_members(self, group: Email) -> frozenset[Email]:
+        """Every user in ``group``, members of nested groups included."""
+        users = set()
+        for member in self._pages(
+            lambda token: (
+                self._service()
+                .members()
+                .list(
+                    groupKey=group, includeDerivedMembership=True, maxResults=200, **_token(token)
+                )
+            ),
+            "members",
+            f"members.list {group}",
+        ):
+            if member.get("type", "USER") == "USER":
+                address = _maybe_email(member.get("email"))
+                if address:
+                    users.add(address)
+        return frozenset(users)
+
+    def _pages(self, request: Any, key: str, call: str) -> Iterator[dict[str, Any]]:
+        token = None
+        while True:
+            body = self._execute(request(token), call=f"directory {call}")
+            yield from (x for x in body.get(key) or () if isinstance(x, dict))
+            token = body.get("nextPageToken")
+            if not token:
+                return
+
+
+def _token(token: str | None) -> dict[str, str]:
+    return {"pageToken": token} if token else {}

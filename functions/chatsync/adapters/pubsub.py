@@ -1,0 +1,103 @@
+"""Publish test messages to Pub/Sub, as the real publishers (HR bridge, log sink) would.
+
+    publish(batch, project="chatsync-local")  # -> the server-assigned message ids, in order
+
+Each message goes to its topic (``TestMessage.topic`` -> a name from ``terraform/pubsub.json``)
+with its attributes and, when it names a person, the ordering key (``TestMessage.ordering_key``),
+so the ordered push subscriptions deliver one person's events one at a time, in publish order.
+
+``PUBSUB_EMULATOR_HOST`` (or ``emulator_host=``) points the client at the local emulator; without
+it the client talks to the real service with Application Default Credentials. Note that the
+server assigns ``messageId``: a file's ``message_id`` is only used by the in-process and
+``--to URL`` replays, so a "duplicate" published twice arrives as two messages that share an
+``event_id`` -- which is exactly what a publisher retry looks like in production.
+
+google-cloud-pubsub is imported inside ``publish``: the functions never publish, and must not
+pay for the import at cold start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from chatsync.domain import messages
+
+PUBSUB_JSON = Path(__file__).resolve().parents[3] / "terraform" / "pubsub.json"
+"""The one source of truth for topic names (present in a checkout, not in the deployed source)."""
+
+
+def topic_names(config: Path = PUBSUB_JSON) -> dict[str, str]:
+    """Topic name per key (``hr``, ``group``, ``chat``, ``reconcile``).
+
+    Read from ``terraform/pubsub.json`` when it is there; otherwise ``messages.DEFAULT_TOPICS``,
+    which a unit test keeps equal to the file.
+    """
+    try:
+        doc = json.loads(config.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return dict(messages.DEFAULT_TOPICS)
+    return {str(t["key"]): str(t["topic"]) for t in doc["topics"]}
+
+
+def publish(
+    batch: Sequence[messages.TestMessage],
+    *,
+    project: str,
+    topics: Mapping[str, str] | None = None,
+    emulator_host: str | None = None,
+    timeout: float = 60.0,
+) -> list[str]:
+    """Publish *batch* in order; return the message id Pub/Sub assigned to each message.
+
+    Args:
+        batch: the messages, e.g. ``messages.load(paths)``.
+        project: the Google Cloud project holding the topics.
+        topics: topic name per key; default ``topic_names()``.
+        emulator_host: ``HOST:PORT`` of a Pub/Sub emulator; default ``PUBSUB_EMULATOR_HOST``.
+        timeout: seconds to wait for each publish to be acknowledged by the server.
+
+    Raises:
+        ValueError: a message has neither data nor attributes (Pub/Sub rejects those).
+    """
+    names = dict(topics) if topics is not None else topic_names()
+    for message in batch:
+        if not message.data and not message.attributes:
+            msg = f"{message.origin}: Pub/Sub rejects a message with neither data nor attributes"
+            raise ValueError(msg)
+        if message.topic not in names:
+            msg = f"{message.origin}: no topic name for {message.topic!r} (known: {sorted(names)})"
+            raise ValueError(msg)
+    client = _client(emulator_host or os.environ.get("PUBSUB_EMULATOR_HOST"))
+    futures = []
+    for message in batch:
+        path = client.topic_path(project, names[message.topic])
+        futures.append(
+            client.publish(
+                path,
+                message.data,
+                ordering_key=message.ordering_key,
+                **dict(message.attributes),
+            )
+        )
+        # Wait for each one: a failed publish pauses its ordering key, and waiting keeps
+        # the cross-key order of a story too (the tests rely on it).
+        futures[-1].result(timeout=timeout)
+    return [str(f.result(timeout=timeout)) for f in futures]
+
+
+def _client(emulator_host: str | None) -> Any:
+    from google.cloud import pubsub_v1  # type: ignore[attr-defined,unused-ignore]
+
+    ordering = pubsub_v1.types.PublisherOptions(enable_message_ordering=True)
+    if not emulator_host:
+        return pubsub_v1.PublisherClient(publisher_options=ordering)
+    import grpc  # type: ignore[import-untyped]
+    from google.pubsub_v1.services.publisher.transports import PublisherGrpcTransport
+
+    # An explicit insecure channel instead of setting PUBSUB_EMULATOR_HOST for the process.
+    transport = PublisherGrpcTransport(channel=grpc.insecure_channel(emulator_host))
+    return pubsub_v1.PublisherClient(publisher_options=ordering, transport=transport)

@@ -1,0 +1,271 @@
+"""Apply a plan through the Chat port: bounded retries, Retry-After honoured, one outcome per op.
+
+``apply`` never raises for an operation that fails: it returns a ``Report``. The caller (the
+pipeline) raises one ``RetryableError`` afterwards if any retryable failure remains, and the next
+delivery re-plans from fresh state, so nothing is lost and nothing is done twice.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import Enum
+
+from chatsync.app.chat_port import ChatMembers
+from chatsync.domain import errors
+from chatsync.domain.model import Email, Membership, Role, SpaceName
+from chatsync.domain.planning import AddMember, ChangeRole, Operation, Plan, RemoveMember, Skipped
+
+PARALLEL_MIN_OPS = 8
+"""Below this many operations a plan runs on the calling thread: threads would cost more than
+they save (and each new thread builds its own HTTP client)."""
+
+
+class Outcome(Enum):
+    APPLIED = "applied"
+    ALREADY_DONE = "already_done"
+    DRY_RUN = "dry_run"
+    FAILED_RETRYABLE = "failed_retryable"
+    FAILED_PERMANENT = "failed_permanent"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    """Seconds before the second attempt; doubles each time, with full jitter."""
+    max_delay: float = 20.0
+
+    def delay(self, attempt: int, hint: float | None, rng: random.Random) -> float:
+        backoff = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        jittered = rng.uniform(backoff / 2, backoff)
+        return min(self.max_delay, max(hint or 0.0, jittered))
+
+
+@dataclass(frozen=True, slots=True)
+class OpResult:
+    op: Operation
+    outcome: Outcome
+    attempts: int = 1
+    detail: str = ""
+    before: Role | None = None
+    after: Role | None = None
+
+    @property
+    def space(self) -> SpaceName:
+        return self.op.space
+
+    @property
+    def email(self) -> Email:
+        return self.op.email
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    results: tuple[OpResult, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    retries: int = 0
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def retryable_failures(self) -> tuple[OpResult, ...]:
+        return tuple(r for r in self.results if r.outcome is Outcome.FAILED_RETRYABLE)
+
+    @property
+    def permanent_failures(self) -> tuple[OpResult, ...]:
+        return tuple(r for r in self.results if r.outcome is Outcome.FAILED_PERMANENT)
+
+    def summary(self) -> dict[str, int]:
+        counts = {o.value: 0 for o in Outcome}
+        for result in self.results:
+            counts[result.outcome.value] += 1
+        counts["skipped"] = len(self.skipped)
+        counts["retries"] = self.retries
+        return counts
+
+    def merge(self, other: Report) -> Report:
+        return Report(
+            self.results + other.results,
+            self.skipped + other.skipped,
+            self.retries + other.retries,
+            {**self.extra, **other.extra},
+        )
+
+
+def describe(op: Operation) -> str:
+    if isinstance(op, AddMember):
+        return f"add {op.email} to {op.space} as {op.role.value}"
+    if isinstance(op, ChangeRole):
+        verb = "promote" if op.new > op.old else "demote"
+        return f"{verb} {op.email} in {op.space}: {op.old.value} -> {op.new.value}"
+    return f"remove {op.email} from {op.space} (was {op.old.value})"
+
+
+def before_after(op: Operation) -> tuple[Role | None, Role | None]:
+    if isinstance(op, AddMember):
+        return None, op.role
+    if isinstance(op, ChangeRole):
+        return op.old, op.new
+    return op.old, None
+
+
+class Executor:
+    """Runs a plan against one Chat port; spaces side by side, each space's steps in order.
+
+    Operations are grouped into one lane per space, kept in plan order (add before promote, a new
+    owner before the old one steps down). With ``workers`` above 1, lanes run concurrently on a
+    bounded thread pool, so the quota is spread across spaces instead of waiting on one: the rate
+    itself is the Chat port's business (``ratelimit.RateLimitedChat`` shares one bucket between
+    the threads). A failed step stops the later steps of its space only. ``on_result`` is called
+    once per operation, in plan order, never from two threads at once.
+    """
+
+    def __init__(
+        self,
+        chat: ChatMembers,
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        dry_run: bool = False,
+        on_result: Callable[[OpResult], None] | None = None,
+        workers: int = 1,
+        parallel_min_ops: int = PARALLEL_MIN_OPS,
+    ) -> None:
+        if workers < 1:
+            msg = f"workers must be at least 1, got {workers}"
+            raise ValueError(msg)
+        self.chat = chat
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.dry_run = dry_run
+        self.on_result = on_result
+        self.workers = workers
+        self.parallel_min_ops = parallel_min_ops
+
+    def apply(self, plan: Plan) -> Report:
+        ops = plan.operations
+        slots: list[OpResult | None] = [None] * len(ops)
+        emit = _InOrder(slots, self.on_result)
+        lanes: dict[SpaceName, list[int]] = {}
+        for index, op in enumerate(ops):
+            lanes.setdefault(op.space, []).append(index)
+        # Longest lanes first: the one big space must not be the last to start.
+        ordered = sorted(lanes.values(), key=len, reverse=True)
+        parallel = (
+            self.workers > 1
+            and len(lanes) > 1
+            and len(ops) >= self.parallel_min_ops
+            and not self.dry_run
+        )
+        if parallel:
+            threads = min(self.workers, len(lanes))
+            with ThreadPoolExecutor(threads, thread_name_prefix="chatsync-apply") as pool:
+                running = [pool.submit(self._lane, ops, lane, emit) for lane in ordered]
+                for future in running:
+                    future.result()
+        else:
+            failed: set[SpaceName] = set()
+            for index, op in enumerate(ops):
+                emit(index, self._step(op, stopped=op.space in failed))
+                if _failed(slots[index]):
+                    failed.add(op.space)
+        results = tuple(r for r in slots if r is not None)
+        retries = sum(max(0, r.attempts - 1) for r in results)
+        return Report(results, plan.skipped, retries)
+
+    def _lane(
+        self, ops: Sequence[Operation], lane: Sequence[int], emit: Callable[[int, OpResult], None]
+    ) -> None:
+        stopped = False
+        for index in lane:
+            result = self._step(ops[index], stopped=stopped)
+            stopped = stopped or _failed(result)
+            emit(index, result)
+
+    def _step(self, op: Operation, *, stopped: bool) -> OpResult:
+        before, after = before_after(op)
+        if stopped:
+            # Later steps of a space depend on earlier ones (add before promote, new owner
+            # before the old one steps down): stop that space, the next delivery resumes it.
+            return OpResult(
+                op,
+                Outcome.FAILED_RETRYABLE,
+                0,
+                "not attempted: an earlier step in this space failed",
+                before,
+                after,
+            )
+        if self.dry_run:
+            return OpResult(op, Outcome.DRY_RUN, 0, "", before, after)
+        return self._run(op, before, after)
+
+    def _run(self, op: Operation, before: Role | None, after: Role | None) -> OpResult:
+        attempt = 0
+        progress: list[Membership] = []
+        while True:
+            attempt += 1
+            try:
+                outcome, detail = self._once(op, progress)
+                return OpResult(op, outcome, attempt, detail, before, after)
+            except errors.RetryableError as exc:
+                if attempt >= self.policy.max_attempts:
+                    return OpResult(op, Outcome.FAILED_RETRYABLE, attempt, str(exc), before, after)
+                self.sleep(self.policy.delay(attempt, exc.delay, self.rng))
+            except errors.PermanentError as exc:
+                return OpResult(op, Outcome.FAILED_PERMANENT, attempt, str(exc), before, after)
+
+    def _once(self, op: Operation, progress: list[Membership]) -> tuple[Outcome, str]:
+        """One try at *op*. *progress* keeps a created membership across tries, so a retry after
+        a failed role patch patches again instead of creating again."""
+        if isinstance(op, AddMember):
+            if not progress:
+                progress.append(self.chat.add_member(op.space, op.email))
+            membership = progress[0]
+            if membership.role != op.role:
+                self.chat.set_role(membership, op.role)
+            return Outcome.APPLIED, membership.name
+        if isinstance(op, ChangeRole):
+            current = Membership(space=op.space, email=op.email, role=op.old, name=op.name)
+            self.chat.set_role(current, op.new)
+            return Outcome.APPLIED, op.name
+        assert isinstance(op, RemoveMember)
+        self.chat.remove_member(
+            Membership(space=op.space, email=op.email, role=op.old, name=op.name)
+        )
+        return Outcome.APPLIED, op.name
+
+
+def _failed(result: OpResult | None) -> bool:
+    return result is not None and result.outcome in (
+        Outcome.FAILED_RETRYABLE,
+        Outcome.FAILED_PERMANENT,
+    )
+
+
+class _InOrder:
+    """Stores each result in its slot and passes results to *callback* in plan order."""
+
+    def __init__(
+        self, slots: list[OpResult | None], callback: Callable[[OpResult], None] | None
+    ) -> None:
+        self._slots = slots
+        self._callback = callback
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, index: int, result: OpResult) -> None:
+        with self._lock:
+            self._slots[index] = result
+            while self._next < len(self._slots):
+                ready = self._slots[self._next]
+                if ready is None:
+                    break
+                self._next += 1
+                if self._callback is not None:
+                    self._callback(ready)

@@ -1,0 +1,201 @@
+"""One frozen ``Settings`` object, parsed once from the environment at cold start.
+
+Every field documents its variable, unit and why the default. ``Settings.from_env`` raises
+``ConfigError`` naming the variable and the expected form. CLI flags override the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from chatsync.domain.errors import ConfigError
+
+PREFIX = "CHATSYNC_"
+
+AUTH_MODES = ("app", "admin")
+STATE_BACKENDS = ("memory", "sqlite", "firestore")
+DRIFT_MODES = ("revert", "report")
+
+DEFAULT_RULES = str(Path(__file__).resolve().parents[2] / "rules.yaml")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    rules_file: str = DEFAULT_RULES
+    """CHATSYNC_RULES_FILE: path of the rules YAML. Default: ``rules.yaml`` beside main.py."""
+
+    auth_mode: str = "app"
+    """CHATSYNC_AUTH_MODE: ``app`` (service account as the Chat app, scope chat.app.memberships,
+    admin-approved) or ``admin`` (domain-wide delegation to CHATSYNC_ADMIN_SUBJECT with
+    chat.admin.memberships and useAdminAccess=true). App auth is the default because it needs no
+    impersonation; admin mode is needed to change roles in spaces the app did not create."""
+
+    admin_subject: str = ""
+    """CHATSYNC_ADMIN_SUBJECT: the Workspace admin impersonated in ``admin`` mode and for
+    Directory reads (the Directory API always needs an admin subject)."""
+
+    service_account: str = ""
+    """CHATSYNC_SERVICE_ACCOUNT: email of the runtime service account; keyless domain-wide
+    delegation signs JWTs as it through the IAM signJwt API. Empty: from the metadata server."""
+
+    chat_endpoint: str = "https://chat.googleapis.com/"
+    """CHATSYNC_CHAT_ENDPOINT: Chat API base URL; point it at the local emulator for tests."""
+
+    directory_endpoint: str = "https://admin.googleapis.com/"
+    """CHATSYNC_DIRECTORY_ENDPOINT: Admin SDK base URL; the emulator serves the same paths."""
+
+    directory_customer: str = "my_customer"
+    """CHATSYNC_DIRECTORY_CUSTOMER: customer id for users.list (``my_customer`` = the caller's)."""
+
+    access_token: str = ""
+    """CHATSYNC_ACCESS_TOKEN: a fixed bearer token instead of Google credentials. For the local
+    emulator only (e.g. ``app`` or ``user:admin@example.com``); never set it in production."""
+
+    directory_token: str = ""
+    """CHATSYNC_DIRECTORY_TOKEN: a fixed bearer token for Directory reads (emulator only).
+    Empty: same as CHATSYNC_ACCESS_TOKEN."""
+
+    state_backend: str = "sqlite"
+    """CHATSYNC_STATE_BACKEND: where dedup watermarks, held plans and the audit trail live:
+    ``firestore`` in production, ``sqlite`` (a file) for local runs, ``memory`` for tests."""
+
+    state_path: str = ".chatsync/state.sqlite3"
+    """CHATSYNC_STATE_PATH: the sqlite file for the ``sqlite`` backend."""
+
+    firestore_database: str = "(default)"
+    """CHATSYNC_FIRESTORE_DATABASE: Firestore database id for the ``firestore`` backend."""
+
+    project: str = ""
+    """GOOGLE_CLOUD_PROJECT (or CHATSYNC_PROJECT): the Cloud project, for Firestore and Pub/Sub."""
+
+    dry_run: bool = False
+    """CHATSYNC_DRY_RUN: plan and log but never write to Chat."""
+
+    drift_mode: str = "revert"
+    """CHATSYNC_DRIFT_MODE: what to do with a manual change that contradicts the rules in an
+    authoritative space: ``revert`` it or only ``report`` it."""
+
+    events_endpoint: str = "https://workspaceevents.googleapis.com/"
+    """CHATSYNC_EVENTS_ENDPOINT: Workspace Events API base URL (subscriptions for drift events);
+    the emulator serves the same paths."""
+
+    chat_events_topic: str = ""
+    """CHATSYNC_CHAT_EVENTS_TOPIC: ``projects/P/topics/T`` the drift subscriptions deliver to.
+    Empty: ``projects/<project>/topics/chatsync-chat-events`` (terraform/pubsub.json)."""
+
+    writes_per_minute: float = 300.0
+    """CHATSYNC_WRITES_PER_MINUTE: membership writes (create, patch, delete) per minute this
+    instance may send. Chat allows 300 per project across every instance of every function:
+    Terraform sets floor(300 x the function's quota_share / its max instances)."""
+
+    reads_per_minute: float = 3000.0
+    """CHATSYNC_READS_PER_MINUTE: membership reads (get, list) per minute per instance; Chat
+    allows 3000 per project, and 15 a second in any one space (always enforced)."""
+
+    max_attempts: int = 4
+    """CHATSYNC_MAX_ATTEMPTS: tries per API call within one delivery before handing the
+    message back to Pub/Sub for redelivery."""
+
+    request_timeout: float = 30.0
+    """CHATSYNC_REQUEST_TIMEOUT: seconds per HTTP request to Google."""
+
+    hash_emails: bool = False
+    """CHATSYNC_HASH_EMAILS: log a salted hash instead of email addresses."""
+
+    log_level: str = "INFO"
+    """CHATSYNC_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
+
+    log_format: str = "json"
+    """CHATSYNC_LOG_FORMAT: ``json`` (one Cloud Logging record a line) or ``text`` (terminals)."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            var = PREFIX + f.name.upper()
+            raw = env.get(var)
+            if f.name == "project":
+                raw = raw or env.get("GOOGLE_CLOUD_PROJECT") or env.get("GCP_PROJECT")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(var, raw, f.default)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        updated = replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        updated.validate()
+        return updated
+
+    def validate(self) -> None:
+        _choice("CHATSYNC_AUTH_MODE", self.auth_mode, AUTH_MODES)
+        _choice("CHATSYNC_STATE_BACKEND", self.state_backend, STATE_BACKENDS)
+        _choice("CHATSYNC_DRIFT_MODE", self.drift_mode, DRIFT_MODES)
+        _choice("CHATSYNC_LOG_LEVEL", self.log_level, ("DEBUG", "INFO", "WARNING", "ERROR"))
+        _choice("CHATSYNC_LOG_FORMAT", self.log_format, ("json", "text"))
+        for var, url in (
+            ("CHATSYNC_CHAT_ENDPOINT", self.chat_endpoint),
+            ("CHATSYNC_DIRECTORY_ENDPOINT", self.directory_endpoint),
+            ("CHATSYNC_EVENTS_ENDPOINT", self.events_endpoint),
+        ):
+            if not url.startswith(("http://", "https://")):
+                raise ConfigError(f"{var}={url!r} is not a URL (expected http(s)://host[:port]/)")
+        if self.auth_mode == "admin" and not self.admin_subject and not self.access_token:
+            raise ConfigError(
+                "CHATSYNC_ADMIN_SUBJECT is empty but CHATSYNC_AUTH_MODE='admin' "
+                "(expected the email of a Workspace admin to impersonate)"
+            )
+        for var, value in (
+            ("CHATSYNC_WRITES_PER_MINUTE", self.writes_per_minute),
+            ("CHATSYNC_READS_PER_MINUTE", self.reads_per_minute),
+            ("CHATSYNC_REQUEST_TIMEOUT", self.request_timeout),
+        ):
+            if value <= 0:
+                raise ConfigError(f"{var}={value!r} must be greater than 0")
+        if self.max_attempts < 1:
+            raise ConfigError(f"CHATSYNC_MAX_ATTEMPTS={self.max_attempts!r} must be at least 1")
+
+    @property
+    def events_topic(self) -> str:
+        """Where drift subscriptions deliver: CHATSYNC_CHAT_EVENTS_TOPIC or the default name."""
+        return self.chat_events_topic or (
+            f"projects/{self.project or 'chatsync-local'}/topics/chatsync-chat-events"
+        )
+
+    @classmethod
+    def variables(cls) -> tuple[str, ...]:
+        """Every environment variable this module reads (Terraform tests compare against it)."""
+        return (*(PREFIX + f.name.upper() for f in fields(cls)), "GOOGLE_CLOUD_PROJECT")
+
+
+def _parse(var: str, raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{var}={raw!r} is not a boolean (expected true or false)")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{var}={raw!r} is not an integer") from None
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{var}={raw!r} is not a number") from None
+    return raw
+
+
+def _choice(var: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{var}={value!r} is not one of {', '.join(allowed)}")

@@ -1,5 +1,0 @@
-"""The Chat edge: the port chatsync needs and its google-api-python-client adapter."""
-
-from chatsync.chat.port import ChatMembers, SpaceInfo
-
-__all__ = ["ChatMembers", "SpaceInfo"]

@@ -1,0 +1,241 @@
+"""Desired roles + current memberships -> a deterministic, safely ordered plan.
+
+    plan(ruleset, decisions, current) -> Plan
+
+Guarantees:
+
+* only managed spaces are touched; app (BOT) and group memberships never are;
+* protected people are never touched (a change they would get becomes a ``Skipped``);
+* additive spaces only add and promote, except that inactive people lose their membership;
+* authoritative spaces converge; with a ``complete`` roster, members no rule selects are removed;
+* per space: adds, then promotions (highest target first), then demotions, then removals;
+  spaces by name, people by email;
+* a space never loses its last owner: an owner is demoted or removed only if another owner
+  remains or one is added or promoted in the same plan; otherwise the change is ``Skipped``;
+* pure and idempotent: applying the plan and planning again gives no operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from chatsync.domain import model
+from chatsync.domain.rules.schema import Ruleset
+
+
+@dataclass(frozen=True, slots=True)
+class AddMember:
+    """Create a membership; a role above member means the executor creates, then patches."""
+
+    space: model.SpaceName
+    email: model.Email
+    role: model.Role
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRole:
+    space: model.SpaceName
+    email: model.Email
+    name: str
+    """Canonical membership name ``spaces/S/members/M`` (patch needs it)."""
+    old: model.Role
+    new: model.Role
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def promotion(self) -> bool:
+        return self.new > self.old
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveMember:
+    space: model.SpaceName
+    email: model.Email
+    name: str
+    old: model.Role
+    reasons: tuple[str, ...] = ()
+
+
+Operation = AddMember | ChangeRole | RemoveMember
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A change the rules asked for that chatsync will not make, and why."""
+
+    space: model.SpaceName
+    email: model.Email
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceState:
+    """What a space looks like now."""
+
+    space: model.SpaceName
+    members: Mapping[model.Email, model.Membership]
+    owners: frozenset[model.Email]
+    """Every current owner of the space, whether or not ``members`` lists them all."""
+    complete: bool
+    """True: ``members`` is the whole roster; False: only the people being reconciled."""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    operations: tuple[Operation, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """No operations (skips do not count: there is nothing to execute)."""
+        return not self.operations
+
+    def summary(self) -> dict[str, int]:
+        counts = {"add": 0, "promote": 0, "demote": 0, "remove": 0, "skipped": len(self.skipped)}
+        for op in self.operations:
+            counts[_verb(op)] += 1
+        return counts
+
+
+def plan(
+    ruleset: Ruleset,
+    decisions: Iterable[model.Decision],
+    current: Mapping[model.SpaceName, SpaceState],
+) -> Plan:
+    """The operations that turn *current* into what *decisions* want, safely ordered."""
+    wanted: dict[model.SpaceName, dict[model.Email, model.Decision]] = {}
+    skipped: list[Skipped] = []
+    managed = {space.name: space for space in ruleset.spaces}
+    for decision in decisions:
+        if decision.space not in managed:
+            skipped.append(
+                Skipped(decision.space, decision.email, f"{decision.space} is not a managed space")
+            )
+            continue
+        wanted.setdefault(decision.space, {})[decision.email] = decision
+    operations: list[Operation] = []
+    for name in sorted(managed):
+        state = current.get(name)
+        space_wanted = wanted.get(name, {})
+        if state is None:
+            skipped += [
+                Skipped(name, email, f"current membership of {name} is unknown")
+                for email, d in sorted(space_wanted.items())
+                if d.role is not None and not d.protected
+            ]
+            continue
+        ops, skips = _plan_space(ruleset, managed[name].mode == "additive", space_wanted, state)
+        operations += ops
+        skipped += skips
+    return Plan(tuple(operations), tuple(sorted(skipped, key=lambda s: (s.space, s.email, s.why))))
+
+
+def _plan_space(
+    ruleset: Ruleset,
+    additive: bool,
+    wanted: Mapping[model.Email, model.Decision],
+    state: SpaceState,
+) -> tuple[list[Operation], list[Skipped]]:
+    space = state.space
+    people = set(wanted) | (set(state.members) if state.complete else set())
+    adds: list[AddMember] = []
+    promotions: list[ChangeRole] = []
+    demotions: list[ChangeRole] = []
+    removals: list[RemoveMember] = []
+    skipped: list[Skipped] = []
+    for email in sorted(people):
+        decision = wanted.get(email)
+        member = state.members.get(email)
+        target = decision.role if decision is not None else None
+        reasons = (
+            decision.reasons if decision is not None else (f"no rule selects {email} in {space}",)
+        )
+        current = member.role if member is not None else None
+        if member is not None and member.kind is not model.MemberKind.HUMAN:
+            if target != current:
+                skipped.append(
+                    Skipped(space, email, f"{member.kind.value.lower()} membership: never touched")
+                )
+            continue
+        if target == current:
+            continue
+        if (decision is not None and decision.protected) or email in ruleset.protected:
+            skipped.append(
+                Skipped(space, email, f"protected: would have {_change(current, target)}")
+            )
+            continue
+        losing = current is not None and (target is None or target < current)
+        if additive and losing and not (decision is not None and decision.inactive):
+            skipped.append(
+                Skipped(
+                    space,
+                    email,
+                    f"additive space never removes or demotes: would have "
+                    f"{_change(current, target)}",
+                )
+            )
+            continue
+        if member is None:
+            assert target is not None
+            adds.append(AddMember(space, email, target, reasons))
+        elif target is None:
+            removals.append(RemoveMember(space, email, member.name, member.role, reasons))
+        elif target > member.role:
+            promotions.append(ChangeRole(space, email, member.name, member.role, target, reasons))
+        else:
+            demotions.append(ChangeRole(space, email, member.name, member.role, target, reasons))
+    gained = any(op.role is model.Role.OWNER for op in adds) or any(
+        op.new is model.Role.OWNER for op in promotions
+    )
+    demotions, removals = _keep_an_owner(
+        state, [*demotions, *removals], gained=gained, skipped=skipped
+    )
+    promotions.sort(key=lambda op: (-op.new.rank, op.email))
+    return [*adds, *promotions, *demotions, *removals], skipped
+
+
+def _keep_an_owner(
+    state: SpaceState,
+    losing: list[ChangeRole | RemoveMember],
+    *,
+    gained: bool,
+    skipped: list[Skipped],
+) -> tuple[list[ChangeRole], list[RemoveMember]]:
+    """Drop owner demotions/removals that would leave the space with no owner."""
+    remaining = set(state.owners)
+    demotions: list[ChangeRole] = []
+    removals: list[RemoveMember] = []
+    for op in sorted(losing, key=lambda op: op.email):
+        if op.old is model.Role.OWNER and not gained and not (remaining - {op.email}):
+            change = _change(op.old, _target(op))
+            why = f"would leave {state.space} without an owner: would have {change}"
+            skipped.append(Skipped(state.space, op.email, why))
+            continue
+        remaining.discard(op.email)
+        if isinstance(op, ChangeRole):
+            demotions.append(op)
+        else:
+            removals.append(op)
+    return demotions, removals
+
+
+def _target(op: ChangeRole | RemoveMember) -> model.Role | None:
+    return op.new if isinstance(op, ChangeRole) else None
+
+
+def _change(old: model.Role | None, new: model.Role | None) -> str:
+    if old is None:
+        return f"added as {new.value if new else 'nothing'}"
+    if new is None:
+        return f"removed ({old.value})"
+    return f"{'promoted' if new > old else 'demoted'} {old.value} -> {new.value}"
+
+
+def _verb(op: Operation) -> str:
+    if isinstance(op, AddMember):
+        return "add"
+    if isinstance(op, RemoveMember):
+        return "remove"
+    return "promote" if op.promotion else "demote"

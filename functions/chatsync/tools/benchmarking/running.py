@@ -1,0 +1,302 @@
+"""The benchmark phases, each on a fresh emulator state, counted from the emulator's call log.
+
+1. **events**: HR events for changed people, the emulator at zero latency and no quotas; chatsync
+   (its real pipeline) and then the baseline handle the same messages. Per-event overhead, events
+   a second (one process: the emulator shares the interpreter, so this is one core's worth).
+2. **reorg**: the Directory changed for everyone at once; one full reconcile at the documented
+   quotas, time-scaled. Quota utilization, 429s, lost changes, writes a second over time.
+3. **cold start**: ``import main`` in a fresh interpreter; resident memory after it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from chatsync.domain import events
+from chatsync.tools.benchmarking import org as orgs
+from chatsync.tools.benchmarking.baseline import NaiveHandler
+
+WRITES = ("spaces.members.create", "spaces.members.delete", "spaces.members.patch")
+READS = ("spaces.members.get", "spaces.members.list")
+WRITES_PER_MINUTE, READS_PER_MINUTE, SPACE_READS_PER_SECOND = 300.0, 3000.0, 15.0
+T = TypeVar("T")
+FUNCTIONS = Path(__file__).resolve().parents[3]
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    people: int
+    groups: int
+    events: int
+    time_scale: float
+    out_dir: Path
+    workers: int = 8
+
+    @classmethod
+    def quick(cls, out_dir: Path) -> Config:
+        return cls(people=1200, groups=30, events=40, time_scale=20.0, out_dir=out_dir)
+
+    @classmethod
+    def full(cls, out_dir: Path) -> Config:
+        return cls(people=6000, groups=50, events=200, time_scale=20.0, out_dir=out_dir)
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    write_calls: int
+    write_attempts: int
+    read_calls: int
+    http_429: int
+    calls: int
+    busiest_space_reads: int
+    write_times: tuple[float, ...]
+
+    @classmethod
+    def of(cls, calls: Sequence[Mapping[str, Any]]) -> Counts:
+        writes = [c for c in calls if c["method"] in WRITES]
+        reads = [c for c in calls if c["method"] in READS]
+        per_space: dict[str, int] = {}
+        for c in reads:
+            space = "/".join(str(c.get("path", "")).split("/")[2:4])
+            per_space[space] = per_space.get(space, 0) + 1
+        return cls(
+            write_calls=sum(1 for c in writes if c["status"] == 200),
+            write_attempts=len(writes),
+            read_calls=len(reads),
+            http_429=sum(1 for c in calls if c["status"] == 429),
+            calls=len(calls),
+            busiest_space_reads=max(per_space.values(), default=0),
+            write_times=tuple(float(c["time"]) for c in writes if c["status"] == 200),
+        )
+
+
+def build_chatsync(rules: Path, url: str, *, time_scale: float, workers: int) -> Any:
+    """chatsync's own pipeline, its rate limits set to the quotas at ``time_scale``."""
+    from chatsync.adapters.chat.ratelimit import Limits, RateLimitedChat
+    from chatsync.adapters.store import MemoryStore
+    from chatsync.app.logs import Logger
+    from chatsync.app.settings import Settings
+    from chatsync.runtime import build_pipeline
+
+    settings = Settings(
+        rules_file=str(rules),
+        chat_endpoint=url,
+        directory_endpoint=url,
+        access_token="app",
+        state_backend="memory",
+        log_level="ERROR",
+    )
+    pipeline = build_pipeline(
+        settings, log=Logger(level="ERROR", stream=io.StringIO()), store=MemoryStore()
+    )
+    limited = _find(pipeline.chat, RateLimitedChat)
+    limited.limits = Limits(
+        writes_per_minute=WRITES_PER_MINUTE * time_scale,
+        reads_per_minute=READS_PER_MINUTE * time_scale,
+        space_reads_per_second=SPACE_READS_PER_SECOND * time_scale,
+    )
+    pipeline.workers = workers
+    return pipeline
+
+
+def _find(chat: Any, kind: type[T]) -> T:
+    """The ``kind`` layer of a stack of Chat port wrappers (each keeps the next as ``inner``)."""
+    layer = chat
+    while not isinstance(layer, kind):
+        layer = layer.inner
+    return layer
+
+
+def events_phase(cfg: Config, org: orgs.Org, emu: Any, rules: Path) -> dict[str, Any]:
+    """chatsync and the baseline on the same HR messages, each from the starting roster."""
+    chosen = org.changed[: cfg.events]
+    after = {p.email: p for p in org.after}
+    messages = [
+        orgs.hr_message(after[e], event_id=f"bench-{i:05d}", sequence=i + 1)
+        for i, e in enumerate(chosen)
+    ]
+    moved = set(chosen)
+    facts = [after[p.email] if p.email in moved else p for p in org.before]
+    facts += [after[e] for e in moved if e not in {p.email for p in org.before}]
+    start = orgs.roster(org.ruleset, org.before)
+    expected = orgs.roster(org.ruleset, facts)
+    necessary = orgs.writes_between(start, expected)
+
+    emu.reset()
+    emu.set_quotas(False)
+    pipeline = build_chatsync(rules, emu.url, time_scale=1e6, workers=cfg.workers)
+    # Warm-up outside the clock, as in production: the scheduled full reconcile has run (it
+    # records where everyone is, so a person event reads only the spaces that can change), space
+    # types are read once per instance, clients are built once.
+    # A dry run: the emulator's Directory already holds the post-reorg facts the events bring.
+    warm = len(emu.calls())
+    pipeline.dry_run = True
+    pipeline.reconcile_all(run_id="bench-warm-up", log=pipeline.log)
+    pipeline.dry_run = False
+    warm_up = Counts.of(emu.calls(warm))
+    mark = len(emu.calls())
+    latencies: list[float] = []
+    began = time.perf_counter()
+    for message in messages:
+        t0 = time.perf_counter()
+        for event in events.decode_message(message):
+            pipeline.handle(event)
+        latencies.append(time.perf_counter() - t0)
+    chatsync_seconds = time.perf_counter() - began
+    ours = Counts.of(emu.calls(mark))
+    ours_lost = orgs.lost(expected, orgs.final_roster(emu.state(), org.spaces))
+
+    emu.reset()
+    emu.set_quotas(False)
+    naive = NaiveHandler(org.ruleset, endpoint=emu.url)
+    began = time.perf_counter()
+    for message in messages:
+        naive.handle(message)
+    naive_seconds = time.perf_counter() - began
+    theirs = Counts.of(emu.calls())
+    theirs_lost = orgs.lost(expected, orgs.final_roster(emu.state(), org.spaces))
+    return {
+        "events": len(messages),
+        "necessary_writes": necessary,
+        "chatsync": _side(ours, len(messages), chatsync_seconds, ours_lost)
+        | {"p50_ms": _pct(latencies, 50), "p99_ms": _pct(latencies, 99)}
+        | {
+            "warm_up_reconcile": {
+                "read_calls": warm_up.read_calls,
+                "write_calls": warm_up.write_calls,
+            }
+        },
+        "baseline": _side(theirs, len(messages), naive_seconds, theirs_lost)
+        | {"redeliveries": naive.redeliveries},
+    }
+
+
+def _side(counts: Counts, n: int, seconds: float, lost: int) -> dict[str, Any]:
+    return {
+        "write_calls": counts.write_calls,
+        "write_attempts": counts.write_attempts,
+        "read_calls": counts.read_calls,
+        "http_429": counts.http_429,
+        "lost_changes": lost,
+        "seconds": round(seconds, 3),
+        "events_per_s": round(n / seconds, 2) if seconds > 0 else 0.0,
+        "per_event": {
+            "write_calls": round(counts.write_calls / n, 2),
+            "write_attempts": round(counts.write_attempts / n, 2),
+            "read_calls": round(counts.read_calls / n, 2),
+        },
+    }
+
+
+def _pct(values: Sequence[float], p: int) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))
+    return round(ordered[index] * 1000, 2)
+
+
+def reorg_phase(cfg: Config, org: orgs.Org, emu: Any, rules: Path) -> dict[str, Any]:
+    """One full reconcile of the whole reorg at the time-scaled quotas."""
+    start = orgs.roster(org.ruleset, org.before)
+    expected = orgs.roster(org.ruleset, org.after)
+    necessary = orgs.writes_between(start, expected)
+    scale = cfg.time_scale
+    emu.reset()
+    emu.set_quotas(True)
+    emu.set_time_scale(scale)
+    pipeline = build_chatsync(rules, emu.url, time_scale=scale, workers=cfg.workers)
+    tick = events.ReconcileTick(
+        meta=events.EventMeta(
+            message_id="bench-reorg",
+            event_id="bench-reorg",
+            event_type="reconcile.tick",
+            occurred_at=datetime.now(UTC),
+        )
+    )
+    began_wall = time.time()
+    began = time.perf_counter()
+    pipeline.handle(tick)
+    elapsed = (time.perf_counter() - began) * scale
+    counts = Counts.of(emu.calls())
+    lost = orgs.lost(expected, orgs.final_roster(emu.state(), org.spaces))
+    emu.set_time_scale(1.0)
+    floor = max(
+        counts.write_calls / WRITES_PER_MINUTE * 60,
+        counts.read_calls / READS_PER_MINUTE * 60,
+        counts.busiest_space_reads / SPACE_READS_PER_SECOND,
+    )
+    return {
+        "people": len(org.after),
+        "spaces": len(org.spaces),
+        "necessary_writes": necessary,
+        "write_calls": counts.write_calls,
+        "write_attempts": counts.write_attempts,
+        "read_calls": counts.read_calls,
+        "busiest_space_reads": counts.busiest_space_reads,
+        "http_429": counts.http_429,
+        "calls": counts.calls,
+        "lost_changes": lost,
+        "time_scale": scale,
+        "elapsed_scaled_s": round(elapsed, 1),
+        "quota_bound_s": round(floor, 1),
+        "quota_utilization": round(floor / elapsed, 3) if elapsed > 0 else 0.0,
+        "write_offsets_scaled_s": [round((t - began_wall) * scale, 2) for t in counts.write_times],
+    }
+
+
+COLD_START = """
+import json, resource, sys, time
+t = time.perf_counter()
+import main
+ms = (time.perf_counter() - t) * 1000
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"import_ms": ms, "rss_mb": rss}))
+"""
+
+
+def cold_start(runs: int = 5) -> dict[str, float]:
+    """Import time of functions/main.py in a fresh interpreter (the fastest of ``runs``: other
+    work on the machine only ever adds time), and the median peak RSS."""
+    samples = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", COLD_START],
+            cwd=FUNCTIONS,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        samples.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return {
+        "import_ms": round(min(s["import_ms"] for s in samples), 1),
+        "rss_mb": round(statistics.median(s["rss_mb"] for s in samples), 1),
+    }
+
+
+def run(cfg: Config, *, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+    """Every phase; the raw figures ``reporting.summary`` turns into the fixed JSON."""
+    from workspace_emulator.server import EmulatorServer
+
+    cfg.out_dir.mkdir(parents=True, exist_ok=True)
+    progress(f"generating an org of {cfg.people} people and {cfg.groups * 4} spaces")
+    org = orgs.generate(cfg.people, cfg.groups)
+    rules = cfg.out_dir / "bench-rules.yaml"
+    rules.write_text(org.rules_text, encoding="utf-8")
+    with EmulatorServer(orgs.seed(org), quotas=False) as emu:
+        progress(f"events: {cfg.events} HR events, chatsync then the baseline")
+        per_event = events_phase(cfg, org, emu, rules)
+        progress(f"reorg: one reconcile at the quotas x{cfg.time_scale:g}")
+        reorg = reorg_phase(cfg, org, emu, rules)
+    progress("cold start: import main in a fresh interpreter")
+    return {"events": per_event, "reorg": reorg, "cold_start": cold_start()}

@@ -1,0 +1,91 @@
+"""``chatsync apply PLAN.json``: apply exactly a reviewed plan, or refuse.
+
+The plan file (from ``chatsync reconcile --out``) records every membership it touches as it
+was read when planned. Each is read again first; if any moved (someone was added, removed or
+re-roled since, or a space's owners changed where the plan demotes an owner), nothing is
+applied and the error names each change: plan again and review again. Otherwise its operations,
+and nothing else, are applied through the same executor, rails and audit trail as any run.
+
+A reviewed plan answers to the per-run limits (``max_removals_per_run``, the percentage). If
+it exceeds one, nothing is applied and the error names the limit: an admin who reviewed it
+and means it runs again with ``--approve``, which applies it beyond the limits (the never-rules
+of ``safety.guard`` still hold). Nothing is left waiting in the held plans.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from chatsync.tools.commands.common import add_connection_flags, settings_from
+from chatsync.tools.commands.reconcile import logger
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "apply",
+        help="apply exactly a reviewed plan file; refuse if Chat moved since",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("plan", metavar="PLAN.json", help="a plan saved by `chatsync reconcile --out`")
+    p.add_argument(
+        "--approve",
+        action="store_true",
+        help="apply it even if it exceeds the per-run safety limits (you reviewed it)",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("-v", "--verbose", action="store_true", help="log each change to stderr")
+    add_connection_flags(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from chatsync.app import approving, plan_files
+    from chatsync.app.pipeline import new_run_id
+    from chatsync.domain import errors, rendering, safety
+    from chatsync.runtime import build_pipeline
+
+    saved = plan_files.read(args.plan)
+    log = logger(args)
+    pipeline = build_pipeline(settings_from(args), log=log)
+    plan_files.refuse_if_moved(saved, pipeline.chat, where=args.plan)
+    run_id = new_run_id("apply")
+    log = log.bind(plan_id=saved.plan_id)
+    guarded = safety.guard(saved.plan, pipeline.ruleset, approving.owners_of(pipeline, saved.plan))
+    verdict = approving.limits(pipeline, guarded, {}, scope="run")
+    if verdict.held and not args.approve:
+        raise errors.PlanRefused(
+            f"{args.plan} ({saved.plan_id}) exceeds the safety limits; nothing was applied: "
+            + "; ".join(verdict.reasons)
+            + f". If you reviewed it and mean it: chatsync apply {args.plan} --approve"
+        )
+    if verdict.held:
+        log.warning(
+            "applying a reviewed plan beyond the safety limits (--approve): "
+            + "; ".join(verdict.reasons),
+            run_id=run_id,
+            losses=verdict.losses,
+        )
+    report = pipeline.execute(
+        saved.plan, run_id=run_id, log=log, scope=None if args.approve else "run"
+    )
+    failures = len(report.retryable_failures) + len(report.permanent_failures)
+    if args.json:
+        body = rendering.plan_json(saved.plan.operations, saved.plan.skipped)
+        body.update(run_id=run_id, plan_id=saved.plan_id, outcomes=report.summary())
+        print(json.dumps(body, indent=2))
+    else:
+        counts = ", ".join(f"{n} {k}" for k, n in report.summary().items() if n)
+        print(f"Plan {saved.plan_id} checked against Chat: unchanged since it was made.")
+        print(f"Run {run_id}: {counts or 'nothing to do'}.")
+        for key, value in report.extra.items():
+            print(f"  {key}: {value}")
+        for result in (*report.retryable_failures, *report.permanent_failures):
+            print(f"  failed: {result.op.email} in {result.op.space}: {result.detail}")
+        if report.results:
+            print(f"Undo it: chatsync revert {run_id}")
+    if failures:
+        print(f"{failures} change(s) failed", file=sys.stderr)
+    return 1 if failures else 0

@@ -1,0 +1,60 @@
+"""``chatsync bench [--quick] [--json FILE] [--out DIR]``: chatsync against the naive baseline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="benchmark chatsync against a naive baseline on the local emulator",
+        description="HR events at zero latency (chatsync and a naive baseline side by side), a "
+        "bulk reorg at the documented quotas time-scaled, and cold start. Prints a table; "
+        "--json writes the figures (keys fixed by issue 8).",
+    )
+    p.add_argument("--quick", action="store_true", help="a smaller org: under a minute")
+    p.add_argument("--json", metavar="FILE", help="write the figures as JSON")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default="bench-out",
+        help="where the plot and generated rules go (default: bench-out)",
+    )
+    p.add_argument("--people", type=int, metavar="N", help="org size (overrides the preset)")
+    p.add_argument("--events", type=int, metavar="N", help="HR events in the events phase")
+    p.add_argument("--time-scale", type=float, metavar="X", help="quota time speed-up (reorg)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from chatsync.tools.benchmarking import reporting, running
+
+    out = Path(args.out)
+    cfg = running.Config.quick(out) if args.quick else running.Config.full(out)
+    cfg = replace(
+        cfg,
+        people=args.people or cfg.people,
+        events=args.events or cfg.events,
+        time_scale=args.time_scale or cfg.time_scale,
+    )
+    raw = running.run(cfg, progress=lambda text: print(f"bench: {text}", file=sys.stderr))
+    result = reporting.summary(raw)
+    try:
+        result["plot"] = str(
+            reporting.plot(
+                raw["reorg"]["write_offsets_scaled_s"], out=out / "writes-per-second.png"
+            )
+        )
+    except ImportError:
+        result["plot"] = None  # matplotlib is in the dev extra only
+    sys.stdout.write(reporting.table(result))
+    if result["plot"]:
+        print(f"plot: {result['plot']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0

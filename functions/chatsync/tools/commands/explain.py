@@ -1,0 +1,86 @@
+"""``chatsync explain PERSON [SPACE]``: why a person holds (or would hold) each role.
+
+Prints the facts read from the Directory (groups, nested groups included), every rule that
+applies to the space(s) with whether it matched and the condition that decided it (with the
+actual value), and the resulting role per managed space. With a live Chat connection it also
+reads the person's current membership and says what a reconcile would do, with the same
+reasons a plan line and a log record carry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from chatsync.domain import errors
+from chatsync.tools.commands.common import add_connection_flags, settings_from
+from chatsync.tools.commands.reconcile import logger
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "explain",
+        help="facts, each rule matched or not and why, and the resulting role",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("person", metavar="PERSON", help="email (or Directory id) of the person")
+    p.add_argument("space", metavar="SPACE", nargs="?", help="one managed space (name or handle)")
+    p.add_argument("--offline", action="store_true", help="do not read current memberships")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("-v", "--verbose", action="store_true", help="log API problems to stderr")
+    add_connection_flags(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from chatsync.domain.rendering import op_json
+    from chatsync.domain.rules import explain
+    from chatsync.runtime import build_pipeline
+
+    log = logger(args)
+    pipeline = build_pipeline(settings_from(args, dry_run=True), log=log)
+    known = True
+    try:
+        person = pipeline.directory.get_person(args.person)
+    except errors.PersonNotFound:
+        known = False
+        person = pipeline._facts(args.person)
+    try:
+        explanation = explain(pipeline.ruleset, person, args.space)
+    except ValueError as exc:
+        raise errors.ConfigError(str(exc)) from None
+    spaces = [s.space for s in explanation.spaces]
+    operations, skipped = [], []
+    if not args.offline:
+        the_plan, _ = pipeline.plan_person(person, log=log, spaces=spaces)
+        operations, skipped = list(the_plan.operations), list(the_plan.skipped)
+    if args.json:
+        body = explanation.as_dict()
+        body["in_directory"] = known
+        if not args.offline:
+            body["plan"] = [op_json(op) for op in operations]
+            body["skipped"] = [{"space": s.space, "why": s.why} for s in skipped]
+        print(json.dumps(body, indent=2))
+        return 0
+    if not known:
+        print(f"{args.person} is not in the Directory: treated as gone (no role anywhere)")
+    for line in explanation.lines():
+        print(line)
+    if args.offline:
+        return 0
+    print("  now:")
+    for space in spaces:
+        ops = [op for op in operations if op.space == space]
+        skips = [s for s in skipped if s.space == space]
+        if not ops and not skips:
+            print(f"    {space}: as the rules say; nothing to change")
+        for op in ops:
+            body = op_json(op)
+            print(
+                f"    {space}: would {body['action']} "
+                f"({body['role_before'] or 'not a member'} -> {body['role_after'] or 'removed'})"
+            )
+        for skip in skips:
+            print(f"    {space}: left alone: {skip.why}")
+    return 0
