@@ -10,7 +10,8 @@ from typing import Any
 
 import google.oauth2.credentials
 
-from chatsync.adapters import workspace_events as subscriptions
+from chatsync.adapters.workspace_events import WorkspaceEvents
+from chatsync.app import subscriptions
 from chatsync.app.logs import Logger
 from chatsync.domain import events as chatsync_events
 from chatsync.domain.events import types
@@ -196,9 +197,7 @@ def test_chatsync_decodes_lifecycle_events(emu: Any, workspaceevents: Any) -> No
 
 def test_chatsync_renewal_keeps_a_subscription_past_its_first_expiry(emu: Any) -> None:
     """subscriptions.ensure on the emulator's clock: create, then renew near expiry; no expired."""
-    client = subscriptions.WorkspaceEvents(
-        google.oauth2.credentials.Credentials(token="app"), endpoint=emu.url
-    )
+    client = WorkspaceEvents(google.oauth2.credentials.Credentials(token="app"), endpoint=emu.url)
     log = Logger(stream=io.StringIO())
     space = SpaceName("spaces/AAAAeng")
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import pytest
 
 from chatsync.adapters.chat.ratelimit import Limits, RateLimitedChat
-from chatsync.app.chat_port import SpaceInfo
 from chatsync.app.executing import Executor, OpResult, Outcome, RetryPolicy
+from chatsync.app.ports import SpaceInfo
 from chatsync.domain import errors, model
 from chatsync.domain.planning import AddMember, ChangeRole, Operation, Plan, RemoveMember
 

@@ -138,7 +138,7 @@ def test_renewal_ticks_create_then_keep_then_renew_one_subscription_per_space(
     targets = {s["targetResource"].removeprefix("//chat.googleapis.com/") for s in subs.values()}
     expiry = {name: s["_expires"] for name, s in subs.items()}
     second = pipeline.renew_subscriptions(log=pipeline.log)
-    from chatsync.adapters import workspace_events as subscriptions
+    from chatsync.app import subscriptions
 
     third = subscriptions.ensure(
         pipeline.workspace_events,

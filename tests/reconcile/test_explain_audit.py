@@ -93,8 +93,8 @@ def test_firestore_store_keeps_the_audit_trail_queryable_by_person_space_and_run
     duplicates and watermarks and documents too."""
     import uuid
 
-    from chatsync.adapters.store import Watermark
     from chatsync.adapters.store.firestore import FirestoreStore
+    from chatsync.app.ports import Watermark
 
     monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", firestore_host)
     store = FirestoreStore(project="chatsync-test", prefix=f"t{uuid.uuid4().hex[:8]}")

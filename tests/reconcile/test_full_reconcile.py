@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from tests.reconcile.conftest import rosters, writes
 
-from chatsync.app import reconciling
 from chatsync.domain import events as ev
 from chatsync.domain.model import Email, EmploymentStatus, Person
+from chatsync.tools.benchmarking import measuring
 
 pytestmark = pytest.mark.reconcile
 
@@ -173,7 +173,7 @@ def test_large_rosters_are_paged_at_1000_nested_groups_count_inactive_people_go(
 
 def test_measure_reports_calls_and_time_of_a_reconcile(emulator: Any, make_pipeline: Any) -> None:
     """What `chatsync bench` calls: one list per space, no writes in a dry run, quota minutes."""
-    figures = reconciling.measure(make_pipeline())
+    figures = measuring.measure(make_pipeline())
 
     assert figures["spaces"] == 7
     assert figures["calls"]["spaces.members.list"] == 7

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from chatsync.app import approving
+from chatsync.app import gate
 from chatsync.domain import planning
 from chatsync.domain.model import Email, Membership, Role, SpaceName
 
@@ -27,5 +27,5 @@ def test_the_sole_owner_listed_by_id_is_recognised_as_the_person_removed():
     """Owners map to the plan's emails by membership name, so one owner is one owner."""
     removal = planning.RemoveMember(SPACE, RAJ, f"{SPACE}/members/7", Role.OWNER)
     pipeline = SimpleNamespace(chat=IdsOnly())
-    current = approving.owners_of(pipeline, planning.Plan((removal,), ()))  # type: ignore[arg-type]
+    current = gate.owners_of(pipeline, planning.Plan((removal,), ()))  # type: ignore[arg-type]
     assert current[SPACE].owners == {RAJ}

@@ -19,19 +19,16 @@ name; its member id (``spaces/S/members/{id}``) names the person.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from chatsync.app import presence
+from chatsync.app import applying, facts, presence, records
+from chatsync.app.deps import Deps
 from chatsync.app.executing import Report, describe
 from chatsync.app.logs import Logger
+from chatsync.app.person_sync import plan_person
 from chatsync.domain import events as ev
 from chatsync.domain.model import Email
 from chatsync.domain.rendering import op_json
 
-if TYPE_CHECKING:
-    from chatsync.app.pipeline import Pipeline
-
-DRIFT = "drift"
+DRIFT = records.DRIFT
 """Store kind of reported (not reverted) drift."""
 
 
@@ -46,14 +43,14 @@ def member_key(event: ev.ChatMembershipEvent) -> str | None:
     return user.removeprefix("users/")
 
 
-def handle(pipeline: Pipeline, event: ev.ChatMembershipEvent, log: Logger) -> Report:
+def handle(deps: Deps, event: ev.ChatMembershipEvent, log: Logger) -> Report:
     """Decide whether the change is drift, and revert or report it (see the module docstring)."""
     space = event.space
     log = log.bind(space=space, membership=event.membership_name, change=event.kind)
     if event.member_type not in (None, "HUMAN"):
         log.info("chat membership event for an app or group: not ours to manage")
         return Report()
-    managed = pipeline.ruleset.space(space)
+    managed = deps.ruleset.space(space)
     if managed is None:
         log.info("chat membership event in an unmanaged space: ignored")
         return Report()
@@ -61,9 +58,9 @@ def handle(pipeline: Pipeline, event: ev.ChatMembershipEvent, log: Logger) -> Re
     if key is None:
         log.info("chat membership event without a user: ignored")
         return Report()
-    person = pipeline._facts(Email(key))
-    presence.forget(pipeline.store, person.email, space)  # the event says: look again
-    the_plan, decisions = pipeline.plan_person(person, log=log, spaces=(space,))
+    person = facts.person(deps, Email(key))
+    presence.forget(deps.store, person.email, space)  # the event says: look again
+    the_plan, decisions = plan_person(deps, person, log=log, spaces=(space,))
     if the_plan.is_empty:
         log.info(
             "membership matches the rules: nothing to revert",
@@ -72,11 +69,11 @@ def handle(pipeline: Pipeline, event: ev.ChatMembershipEvent, log: Logger) -> Re
         )
         return Report(skipped=the_plan.skipped, extra={"drift": "none"})
     ops = [op_json(op) for op in the_plan.operations]
-    revert = pipeline.drift_mode == "revert" and managed.mode == "authoritative"
+    revert = deps.options.drift_mode == "revert" and managed.mode == "authoritative"
     if not revert:
         why = (
             "CHATSYNC_DRIFT_MODE=report"
-            if pipeline.drift_mode != "revert"
+            if deps.options.drift_mode != "revert"
             else "additive space: changes by hand are allowed"
         )
         for op in the_plan.operations:
@@ -86,11 +83,11 @@ def handle(pipeline: Pipeline, event: ev.ChatMembershipEvent, log: Logger) -> Re
                 action="drift",
                 rule=list(op.reasons),
             )
-        pipeline.store.put_doc(
+        deps.store.put_doc(
             DRIFT,
             event.meta.event_id,
             {
-                "at": pipeline.clock(),
+                "at": deps.clock(),
                 "space": space,
                 "person": person.email,
                 "change": event.kind,
@@ -105,7 +102,9 @@ def handle(pipeline: Pipeline, event: ev.ChatMembershipEvent, log: Logger) -> Re
         person=person.email,
         operations=[describe(op) for op in the_plan.operations],
     )
-    report = pipeline.execute(the_plan, run_id=event.meta.event_id, log=log, decisions=decisions)
+    report = applying.execute(
+        deps, the_plan, run_id=event.meta.event_id, log=log, decisions=decisions
+    )
     return Report(
         report.results, report.skipped, report.retries, {**report.extra, "drift": "reverted"}
     )

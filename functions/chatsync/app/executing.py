@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 
-from chatsync.app.chat_port import ChatMembers
+from chatsync.app.ports import ChatMembers
 from chatsync.domain import errors
 from chatsync.domain.model import Email, Membership, Role, SpaceName
 from chatsync.domain.planning import AddMember, ChangeRole, Operation, Plan, RemoveMember, Skipped
@@ -97,20 +97,12 @@ class Report:
 
 
 def describe(op: Operation) -> str:
-    if isinstance(op, AddMember):
-        return f"add {op.email} to {op.space} as {op.role.value}"
-    if isinstance(op, ChangeRole):
-        verb = "promote" if op.new > op.old else "demote"
-        return f"{verb} {op.email} in {op.space}: {op.old.value} -> {op.new.value}"
-    return f"remove {op.email} from {op.space} (was {op.old.value})"
+    """One line a person reads: what the operation does (the operation owns its wording)."""
+    return op.describe()
 
 
 def before_after(op: Operation) -> tuple[Role | None, Role | None]:
-    if isinstance(op, AddMember):
-        return None, op.role
-    if isinstance(op, ChangeRole):
-        return op.old, op.new
-    return op.old, None
+    return op.before, op.after
 
 
 class Executor:

@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from chatsync.adapters.store import StateStore
+from chatsync.app import records
+from chatsync.app.ports import StateStore
 from chatsync.domain import errors
 from chatsync.domain.model import Email
 
-KIND = "lease"
+KIND = records.LEASE
 TTL = 120.0
 """Seconds a lease lasts if its holder dies: past any function timeout we configure plus slack."""
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chatsync.app.chat_port import ChatMembers
+from chatsync.app.ports import ChatMembers
 from chatsync.domain import errors, planning, rendering
 from chatsync.domain.model import Email, Membership, Role, SpaceName, email, space_name
 

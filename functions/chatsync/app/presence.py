@@ -20,12 +20,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chatsync.adapters.store import StateStore
+from chatsync.app import records
 from chatsync.app.executing import Outcome, Report
+from chatsync.app.ports import StateStore
 from chatsync.domain import planning
 from chatsync.domain.model import Email, SpaceName
 
-KIND = "presence"
+KIND = records.PRESENCE
 
 
 @dataclass(frozen=True, slots=True)

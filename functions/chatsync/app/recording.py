@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from chatsync.adapters.store import AuditEntry, StateStore
 from chatsync.app.executing import OpResult, Outcome, describe
 from chatsync.app.logs import Logger
+from chatsync.app.ports import AuditEntry, StateStore
 from chatsync.domain import planning
 from chatsync.domain.rendering import action
 

@@ -21,8 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from chatsync.adapters.store import AuditEntry
-from chatsync.app.chat_port import ChatMembers
+from chatsync.app.ports import AuditEntry, ChatMembers
 from chatsync.domain import errors, planning
 from chatsync.domain.model import Decision, Email, Membership, Role, SpaceName
 from chatsync.domain.rules import Ruleset
@@ -139,8 +138,7 @@ def build(
         members = {p: m for (s, p), m in live.items() if s == space and m is not None}
         by_user = {m.user: p for p, m in members.items() if m.user}
         owners = frozenset(
-            by_user.get(m.user) or m.email or Email(m.user)
-            for m in chat.list_members(space, owners_only=True)
+            by_user.get(m.user) or m.key() for m in chat.list_members(space, owners_only=True)
         )
         current[space] = planning.SpaceState(space, members, owners, complete=False)
     the_plan = planning.plan(rails, decisions, current)

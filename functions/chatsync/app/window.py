@@ -37,10 +37,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from chatsync.adapters.store import StateStore
+from chatsync.app import records
+from chatsync.app.ports import StateStore
 from chatsync.domain.rules.schema import Safety
 
-KIND, KEY = "safety_window", "losses"
+KIND, KEY = records.SAFETY_WINDOW, "losses"
 """The store document."""
 
 

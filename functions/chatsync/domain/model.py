@@ -25,6 +25,8 @@ SpaceName = NewType("SpaceName", str)
 
 Email = NewType("Email", str)
 """A person's lower-cased primary email: the core's key for a person."""
+ChatUserId = NewType("ChatUserId", str)
+"""A Chat user resource name, ``users/{id}`` (or ``groups/{id}``): not an email."""
 
 SPACE_NAME = re.compile(r"^spaces/[A-Za-z0-9_-]{1,128}$")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -167,9 +169,21 @@ class Membership:
     name: str
     """Canonical resource name ``spaces/S/members/M`` (patch needs it)."""
     kind: MemberKind = MemberKind.HUMAN
-    user: str = ""
+    user: ChatUserId = ChatUserId("")
     """``users/{id}`` for humans and apps, ``groups/{id}`` for groups."""
     invited: bool = False
+
+    def key(self, *known: Mapping[str, Email]) -> Email:
+        """Whose membership this is, as plans key people: the email Chat gave; else the first
+        of ``known`` (maps by ``users/{id}`` or membership name) that names it; else the
+        ``users/{id}`` itself, standing in for someone the Directory does not know."""
+        if self.email is not None:
+            return self.email
+        for names in known:
+            found = names.get(self.user) or names.get(self.name)
+            if found is not None:
+                return found
+        return Email(self.user)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,24 @@ class AddMember:
     role: model.Role
     reasons: tuple[str, ...] = ()
 
+    verb = "add"
+
+    @property
+    def before(self) -> model.Role | None:
+        return None
+
+    @property
+    def after(self) -> model.Role | None:
+        return self.role
+
+    @property
+    def phase(self) -> tuple[str, int, int]:
+        """Per space: adds, promotions (highest first), demotions, removals."""
+        return self.space, 0, 0
+
+    def describe(self) -> str:
+        return f"add {self.email} to {self.space} as {self.role.value}"
+
 
 @dataclass(frozen=True, slots=True)
 class ChangeRole:
@@ -48,6 +66,25 @@ class ChangeRole:
     def promotion(self) -> bool:
         return self.new > self.old
 
+    @property
+    def verb(self) -> str:
+        return "promote" if self.promotion else "demote"
+
+    @property
+    def before(self) -> model.Role | None:
+        return self.old
+
+    @property
+    def after(self) -> model.Role | None:
+        return self.new
+
+    @property
+    def phase(self) -> tuple[str, int, int]:
+        return (self.space, 1, -self.new.rank) if self.promotion else (self.space, 2, 0)
+
+    def describe(self) -> str:
+        return f"{self.verb} {self.email} in {self.space}: {self.old.value} -> {self.new.value}"
+
 
 @dataclass(frozen=True, slots=True)
 class RemoveMember:
@@ -56,6 +93,23 @@ class RemoveMember:
     name: str
     old: model.Role
     reasons: tuple[str, ...] = ()
+
+    verb = "remove"
+
+    @property
+    def before(self) -> model.Role | None:
+        return self.old
+
+    @property
+    def after(self) -> model.Role | None:
+        return None
+
+    @property
+    def phase(self) -> tuple[str, int, int]:
+        return self.space, 3, 0
+
+    def describe(self) -> str:
+        return f"remove {self.email} from {self.space} (was {self.old.value})"
 
 
 Operation = AddMember | ChangeRole | RemoveMember
@@ -234,8 +288,4 @@ def _change(old: model.Role | None, new: model.Role | None) -> str:
 
 
 def _verb(op: Operation) -> str:
-    if isinstance(op, AddMember):
-        return "add"
-    if isinstance(op, RemoveMember):
-        return "remove"
-    return "promote" if op.promotion else "demote"
+    return op.verb

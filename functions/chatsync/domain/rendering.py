@@ -11,11 +11,7 @@ _SYMBOL = {"add": "+", "promote": "~", "demote": "~", "remove": "-"}
 
 
 def action(op: planning.Operation) -> str:
-    if isinstance(op, planning.AddMember):
-        return "add"
-    if isinstance(op, planning.RemoveMember):
-        return "remove"
-    return "promote" if op.new > op.old else "demote"
+    return op.verb
 
 
 def op_json(op: planning.Operation) -> dict[str, Any]:

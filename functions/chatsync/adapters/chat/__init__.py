@@ -1,5 +1,2 @@
-"""The Chat edge: the port chatsync needs and its google-api-python-client adapter."""
-
-from chatsync.app.chat_port import ChatMembers, SpaceInfo
-
-__all__ = ["ChatMembers", "SpaceInfo"]
+"""The Chat edge: the memberships API over google-api-python-client (``rest``), rate limits
+and read retries around it."""

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from chatsync.app.chat_port import ChatMembers, SpaceInfo
+from chatsync.app.ports import ChatMembers, SpaceInfo
 from chatsync.domain import errors
 from chatsync.domain.model import Email, Membership, Role, SpaceName
 

@@ -24,11 +24,12 @@ from typing import Any
 from urllib.parse import quote
 
 from chatsync.adapters.googleapi import PerThreadService
-from chatsync.app.chat_port import SpaceInfo
+from chatsync.app.ports import SpaceInfo
 from chatsync.domain import errors
 from chatsync.domain.model import (
     EMAIL,
     SPACE_NAME,
+    ChatUserId,
     Email,
     MemberKind,
     Membership,
@@ -171,9 +172,9 @@ def membership_from_json(
             role=role,
             name=str(body.get("name", "")),
             kind=MemberKind.GROUP,
-            user=str(group.get("name", "")),
+            user=ChatUserId(str(group.get("name", ""))),
         )
-    user = str(member.get("name", ""))
+    user = ChatUserId(str(member.get("name", "")))
     kind = MemberKind.BOT if member.get("type") == "BOT" else MemberKind.HUMAN
     mail = member.get("email")
     resolved = (

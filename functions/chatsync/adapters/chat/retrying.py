@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from chatsync.app.chat_port import ChatMembers, SpaceInfo
 from chatsync.app.executing import RetryPolicy
+from chatsync.app.ports import ChatMembers, SpaceInfo
 from chatsync.domain import errors
 from chatsync.domain.model import Email, Membership, Person, Role, SpaceName
 

@@ -7,8 +7,8 @@ Backends share one protocol: ``memory`` (tests), ``sqlite`` (the demo and local 
 from __future__ import annotations
 
 from chatsync.adapters.store.memory import MemoryStore
+from chatsync.app.ports import AuditEntry, StateStore, Watermark
 from chatsync.app.settings import Settings
-from chatsync.app.store_port import AuditEntry, StateStore, Watermark
 
 __all__ = ["AuditEntry", "MemoryStore", "StateStore", "Watermark", "open_store"]
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from chatsync.app.store_port import AuditEntry, Watermark
+from chatsync.app.ports import AuditEntry, Watermark
 from chatsync.domain import errors
 
 

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from chatsync.app.store_port import AuditEntry, Watermark
+from chatsync.app.ports import AuditEntry, Watermark
 
 
 class MemoryStore:

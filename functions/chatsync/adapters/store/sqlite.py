@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from chatsync.app.store_port import AuditEntry, Watermark
+from chatsync.app.ports import AuditEntry, Watermark
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS processed (event_id TEXT PRIMARY KEY, at REAL NOT NULL);

@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chatsync.app import approving, plan_files
+    from chatsync.app import gate, plan_files
     from chatsync.app.pipeline import new_run_id
     from chatsync.domain import errors, rendering, safety
     from chatsync.runtime import build_pipeline
@@ -53,8 +53,10 @@ def run(args: argparse.Namespace) -> int:
     plan_files.refuse_if_moved(saved, pipeline.chat, where=args.plan)
     run_id = new_run_id("apply")
     log = log.bind(plan_id=saved.plan_id)
-    guarded = safety.guard(saved.plan, pipeline.ruleset, approving.owners_of(pipeline, saved.plan))
-    verdict = approving.limits(pipeline, guarded, {}, scope="run")
+    guarded = safety.guard(
+        saved.plan, pipeline.ruleset, gate.owners_of(pipeline.deps(), saved.plan)
+    )
+    verdict = gate.limits(pipeline.deps(), guarded, {}, scope="run")
     if verdict.held and not args.approve:
         raise errors.PlanRefused(
             f"{args.plan} ({saved.plan_id}) exceeds the safety limits; nothing was applied: "

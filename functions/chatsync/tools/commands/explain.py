@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from chatsync.app import facts
     from chatsync.domain.rendering import op_json
     from chatsync.domain.rules import explain
     from chatsync.runtime import build_pipeline
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         person = pipeline.directory.get_person(args.person)
     except errors.PersonNotFound:
         known = False
-        person = pipeline._facts(args.person)
+        person = facts.person(pipeline.deps(), args.person)
     try:
         explanation = explain(pipeline.ruleset, person, args.space)
     except ValueError as exc:

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     spaces = scope(pipeline.ruleset, args.space)
     names: dict[str, str] = {s.name: s.id for s in pipeline.ruleset.spaces}
     if review:
-        result = reconciling.survey(pipeline, log=log, spaces=spaces)
+        result = reconciling.survey(pipeline.deps(), log=log, spaces=spaces)
         the_plan = result.plan
         if args.out:
             saved = plan_files.build(
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"\nSaved to {args.out}. Apply exactly this plan: chatsync apply {args.out}")
         return 0
     run_id = new_run_id("reconcile")
-    result, report = reconciling.run(pipeline, run_id=run_id, log=log, spaces=spaces)
+    result, report = reconciling.run(pipeline.deps(), run_id=run_id, log=log, spaces=spaces)
     the_plan = result.plan
     failures = len(report.retryable_failures) + len(report.permanent_failures)
     if args.json:

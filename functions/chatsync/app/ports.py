@@ -1,10 +1,78 @@
-"""The state protocol and its values."""
+"""The ports: what the use cases need from the edges, as protocols and plain values.
+
+Adapters implement them (``adapters.chat``, ``adapters.directory``, ``adapters.store``,
+``adapters.workspace_events``); tests may pass any object of the same shape. Nothing here does
+I/O.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
+
+from chatsync.domain.model import Email, Membership, Person, Role, SpaceName, SpaceType
+
+# -- Chat ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceInfo:
+    name: SpaceName
+    space_type: SpaceType
+    display_name: str = ""
+
+
+class ChatMembers(Protocol):
+    def get_space(self, space: SpaceName) -> SpaceInfo: ...
+
+    def get_member(self, space: SpaceName, email: Email) -> Membership | None:
+        """The person's membership (joined or invited) or None."""
+
+    def list_members(self, space: SpaceName, *, owners_only: bool = False) -> Sequence[Membership]:
+        """Every human membership (joined and invited), paged through; owners only if asked."""
+
+    def add_member(self, space: SpaceName, email: Email) -> Membership:
+        """Create a membership (always ROLE_MEMBER: a role is set by patch after create)."""
+
+    def set_role(self, membership: Membership, role: Role) -> Membership: ...
+
+    def remove_member(self, membership: Membership) -> None: ...
+
+
+# -- Directory ----------------------------------------------------------------------------------
+
+
+class Directory(Protocol):
+    """The Directory reads chatsync makes (Admin SDK Directory API, read-only)."""
+
+    def get_person(self, key: str) -> Person:
+        """The user by email or id, with groups if the adapter reads them; PersonNotFound."""
+
+    def groups_of(self, member: str) -> frozenset[Email]:
+        """Every group the member belongs to, nested ones included; PersonNotFound."""
+
+    def group_members(self, group: Email) -> frozenset[Email]:
+        """Every user in the group, nested groups expanded; PersonNotFound for no such group."""
+
+    def list_people(self) -> list[Person]:
+        """Every user of the customer, with their groups."""
+
+
+# -- Workspace Events ---------------------------------------------------------------------------
+
+
+class WorkspaceEvents(Protocol):
+    """Workspace Events API subscriptions to a space's membership events."""
+
+    def find(self, space: SpaceName) -> list[dict[str, Any]]: ...
+
+    def create(self, space: SpaceName, *, topic: str) -> dict[str, Any]: ...
+
+    def renew(self, name: str) -> dict[str, Any]: ...
+
+
+# -- State --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,79 @@
+"""What every use case receives: the ports, the clock, the options. Built once per instance by
+``runtime`` (or by a test); no use case builds its own edges or reaches into another's state.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from chatsync.app.executing import RetryPolicy
+from chatsync.app.logs import Logger
+from chatsync.app.ports import ChatMembers, Directory, StateStore, WorkspaceEvents
+from chatsync.domain.model import Email, SpaceName, SpaceType
+from chatsync.domain.rules import Ruleset
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How the use cases behave (from settings)."""
+
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    dry_run: bool = False
+    workers: int = 8
+    """Spaces applied side by side (threads); the rate limiter, not this, bounds the call rate."""
+    drift_mode: str = "revert"
+    """``revert`` or ``report`` a manual change that contradicts the rules (see app.drifting)."""
+    events_topic: str = ""
+    """The Pub/Sub topic Workspace Events subscriptions deliver to."""
+
+
+@dataclass
+class SpaceTypes:
+    """Space types read once per instance (``spaces.get``): a space does not change its type."""
+
+    known: dict[SpaceName, SpaceType] = field(default_factory=dict)
+
+    def of(self, chat: ChatMembers, space: SpaceName) -> SpaceType:
+        kind = self.known.get(space)
+        if kind is None:
+            kind = chat.get_space(space).space_type
+            self.known[space] = kind
+        return kind
+
+
+@dataclass
+class PersonLocks:
+    """One delivery per person at a time within this instance."""
+
+    locks: dict[Email, threading.Lock] = field(default_factory=dict)
+    guard: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextmanager
+    def holding(self, email: Email) -> Iterator[None]:
+        with self.guard:
+            lock = self.locks.setdefault(email, threading.Lock())
+        with lock:
+            yield
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """The ports, the clock and the options one use case call needs."""
+
+    ruleset: Ruleset
+    chat: ChatMembers
+    directory: Directory
+    store: StateStore
+    log: Logger
+    options: Options = field(default_factory=Options)
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    workspace_events: WorkspaceEvents | None = None
+    space_types: SpaceTypes = field(default_factory=SpaceTypes)
+    person_locks: PersonLocks = field(default_factory=PersonLocks)
+    instance: str = "local"
+    """This instance's name in per-person leases (see app.leasing)."""

@@ -1,0 +1,39 @@
+"""A group change or a Directory user change: everyone it names, planned as one.
+
+One plan for everyone the event names, so the safety limits count the whole event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chatsync.app import applying, facts
+from chatsync.app.deps import Deps
+from chatsync.app.executing import Report
+from chatsync.app.logs import Logger
+from chatsync.app.person_sync import plan_person
+from chatsync.domain import events as ev
+from chatsync.domain import planning
+from chatsync.domain.model import Email
+
+
+def group_event(deps: Deps, event: ev.GroupEvent, log: Logger) -> Report:
+    """A member joined or left a group: that user, or everyone in a nested group."""
+    emails = (
+        [event.member_email]
+        if event.member_type == "user"
+        else sorted(deps.directory.group_members(event.member_email))
+    )
+    return people(deps, emails, run_id=event.meta.event_id, log=log)
+
+
+def people(deps: Deps, emails: Iterable[Email], *, run_id: str, log: Logger) -> Report:
+    """Plan everyone at ``emails`` (a group's address stands for its members), apply as one."""
+    subjects = [person for address in emails for person in facts.subjects(deps, address)]
+    plans = [plan_person(deps, person, log=log) for person in subjects]
+    merged = planning.Plan(
+        tuple(sorted((op for p, _ in plans for op in p.operations), key=lambda op: op.phase)),
+        tuple(skip for p, _ in plans for skip in p.skipped),
+    )
+    decisions = [d for _, live in plans for d in live]
+    return applying.execute(deps, merged, run_id=run_id, log=log, decisions=decisions)

@@ -1,0 +1,152 @@
+"""One person: decide every managed space, read what can change, plan and apply.
+
+An event is a reason to reconcile a person, never a blind command. ``person_event`` is the HR
+path: stale events are dropped by the per-person watermark, future-dated ones recorded for the
+reconcile, the rest claimed (watermark first) and reconciled under a per-person lock in this
+instance and a lease in the store across instances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from chatsync.app import applying, deferred, facts, leasing, presence, records
+from chatsync.app.deps import Deps
+from chatsync.app.executing import Report
+from chatsync.app.logs import Logger
+from chatsync.app.ports import Watermark
+from chatsync.app.spaces import is_named_space
+from chatsync.domain import events as ev
+from chatsync.domain import person_codec, planning
+from chatsync.domain.model import Decision, Email, Person, Role, SpaceName
+from chatsync.domain.rules import evaluate
+
+
+def plan_person(
+    deps: Deps,
+    person: Person,
+    *,
+    log: Logger,
+    spaces: Sequence[SpaceName] | None = None,
+    use_presence: bool = True,
+) -> tuple[planning.Plan, list[Decision]]:
+    """The person's plan across managed spaces (or ``spaces``), reading only what can change."""
+    decisions = [d for d in evaluate(deps.ruleset, person) if spaces is None or d.space in spaces]
+    current: dict[SpaceName, planning.SpaceState] = {}
+    live: list[Decision] = []
+    known = presence.load(deps.store, person.email) if use_presence else None
+    seen: dict[SpaceName, bool] = {}
+    for decision in decisions:
+        managed = deps.ruleset.space(decision.space)
+        if managed is None or decision.protected:
+            live.append(decision)
+            continue
+        if decision.role is None and managed.mode == "additive" and person.active:
+            continue  # nothing to add, and additive spaces never remove
+        if decision.role is None and known is not None and not known.may_be_in(decision.space):
+            continue  # checked and not found there: nothing to remove (see app.presence)
+        if not is_named_space(deps, decision.space, log):
+            continue
+        membership = deps.chat.get_member(decision.space, person.email)
+        seen[decision.space] = membership is not None
+        owners: frozenset[Email] = frozenset()
+        if membership is not None and membership.role is Role.OWNER:
+            owners = frozenset(
+                person.email if m.user == membership.user else m.key()
+                for m in deps.chat.list_members(decision.space, owners_only=True)
+            )
+        current[decision.space] = planning.SpaceState(
+            space=decision.space,
+            members={person.email: membership} if membership is not None else {},
+            owners=owners,
+            complete=False,
+        )
+        live.append(decision)
+    if seen:
+        presence.save(deps.store, person.email, (known or presence.Presence()).observe(seen))
+    return planning.plan(deps.ruleset, live, current), live
+
+
+def reconcile_person(
+    deps: Deps,
+    person: Person,
+    *,
+    run_id: str,
+    log: Logger,
+    spaces: Sequence[SpaceName] | None = None,
+    use_presence: bool = True,
+) -> Report:
+    """Plan the person and apply it."""
+    the_plan, live = plan_person(deps, person, log=log, spaces=spaces, use_presence=use_presence)
+    return applying.execute(deps, the_plan, run_id=run_id, log=log, decisions=live)
+
+
+def person_event(deps: Deps, event: ev.PersonEvent, log: Logger) -> Report:
+    """An HR person event: drop it if stale, defer it if future-dated, else reconcile."""
+    person = event.person
+    mark = Watermark(event.meta.occurred_at.timestamp(), event.meta.sequence, event.meta.event_id)
+    current = deps.store.get_watermark(person.email)
+    # A redelivery of the event that holds the watermark (it failed half way) may go on.
+    overtaken = current is not None and not mark.is_newer_than(current)
+    if overtaken and current is not None and current.event_id != mark.event_id:
+        log.info(
+            "stale event: a newer one was already applied for this person",
+            person=person.email,
+            watermark=current.event_id,
+        )
+        return Report(extra={"stale": True})
+    if event.effective_at.timestamp() > deps.clock():
+        deferred.record(deps.store, event, mark)
+        log.info(
+            "future-dated event: recorded, the reconcile applies it when due",
+            person=person.email,
+            effective_at=event.effective_at.isoformat(),
+        )
+        return Report(extra={"deferred": True})
+    if deps.ruleset.uses_groups:
+        person = facts.with_groups(deps, person)
+    with deps.person_locks.holding(person.email):
+        holder = f"{deps.instance}:{event.meta.event_id}"
+        with leasing.held(deps.store, person.email, holder, now=deps.clock()):
+            return claim_and_reconcile(deps, person, mark, log)
+
+
+def claim_and_reconcile(deps: Deps, person: Person, mark: Watermark, log: Logger) -> Report:
+    """Claim the watermark *before* applying, so that no older event starts afterwards; then
+    reconcile. If a newer event claimed it while this one applied (another instance), this
+    delivery's writes may have landed after the newer one's: reconcile again from the newer
+    event's snapshot (stored under ``person_facts``) until the watermark stays put."""
+    store = deps.store
+    store.put_doc(records.PERSON_FACTS, mark.event_id, person_codec.to_dict(person))
+    held = store.get_watermark(person.email)
+    if (held is None or held.event_id != mark.event_id) and not store.advance_watermark(
+        person.email, mark
+    ):
+        log.info("stale event: a newer one was claimed for this person", person=person.email)
+        return Report(extra={"stale": True})
+    report = reconcile_person(deps, person, run_id=mark.event_id, log=log)
+    store.put_doc(
+        records.HR_STATUS,
+        person.email,
+        {"status": person.employment_status.value, "event_id": mark.event_id},
+    )
+    for _ in range(3):
+        latest = store.get_watermark(person.email)
+        if latest is None or latest.event_id == mark.event_id or report.retryable_failures:
+            break
+        snapshot = store.get_doc(records.PERSON_FACTS, latest.event_id)
+        if snapshot is None:
+            break
+        log.info(
+            "a newer event for this person was claimed meanwhile: reconciling from it",
+            person=person.email,
+            watermark=latest.event_id,
+        )
+        mark = latest
+        newer = person_codec.from_dict(snapshot)
+        # Presence records may be stale here: a concurrent delivery wrote them from what it
+        # saw before this one's writes landed. Read every space that can change.
+        report = report.merge(
+            reconcile_person(deps, newer, run_id=mark.event_id, log=log, use_presence=False)
+        )
+    return report
