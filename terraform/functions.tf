@@ -9,6 +9,8 @@ data "archive_file" "functions_source" {
   excludes = [
     "workspace_emulator",
     "workspace_emulator/**",
+    "chatsync/tools/**",
+    "chatsync/samples/**",
     "tests/**",
     "**/__pycache__/**",
     "**/*.pyc",

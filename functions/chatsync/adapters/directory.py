@@ -23,8 +23,7 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from chatsync.adapters.chat.rest import check_response
-from chatsync.adapters.googleapi import PerThreadService
+from chatsync.adapters.googleapi import PerThreadService, check_response
 from chatsync.domain import errors
 from chatsync.domain.model import Email, EmploymentStatus, Person, email
 

@@ -1,11 +1,30 @@
 """googleapiclient services built the one way chatsync builds them: static discovery, an
 explicit endpoint (Google's, or the local emulator's), a request timeout, one per thread
-(httplib2 connections are not thread-safe)."""
+(httplib2 connections are not thread-safe); and the one place HTTP outcomes of any Google API
+become chatsync errors (``check_response``)."""
 
 from __future__ import annotations
 
+import json
+import re
+import socket
 import threading
 from typing import Any
+
+from chatsync.domain import errors
+
+_FIXES = {
+    "PERMISSION_DENIED": (
+        "check that the Chat app is a member of the space, that an admin approved the "
+        "chat.app.memberships scope (app auth), or that domain-wide delegation grants "
+        "chat.admin.memberships to the admin subject (admin auth); app auth can change roles "
+        "only in spaces the app created"
+    ),
+    "UNAUTHENTICATED": "the credentials were refused: check the service account and its scopes",
+    "NOT_FOUND": "the space does not exist or the app cannot see it: check the rules file",
+    "FAILED_PRECONDITION": "Chat refused the change as it stands (e.g. the last owner)",
+    "INVALID_ARGUMENT": "Chat rejected the request: check the resource names in the rules file",
+}
 
 
 class PerThreadService:
@@ -40,3 +59,58 @@ class PerThreadService:
             )
             self._local.service = service
         return service
+
+
+def check_response(exc: BaseException, *, call: str) -> errors.SyncError:
+    """Translate a googleapiclient or socket failure into a chatsync error (raise it ``from``)."""
+    from googleapiclient.errors import HttpError
+
+    if isinstance(exc, HttpError):
+        status = int(exc.resp.status)
+        body = _content(exc)
+        reason, message, delay = _error_fields(body)
+        header_delay = exc.resp.get("retry-after")
+        if delay is None and header_delay:
+            delay = _seconds(header_delay)
+        text = f"{call} -> {status} {reason or ''} {message}".strip()
+        if status == 429:
+            return errors.ChatRateLimited(
+                text, status=status, reason=reason, body=body, delay=delay
+            )
+        if status >= 500:
+            return errors.ChatUnavailable(
+                text, status=status, reason=reason, body=body, delay=delay
+            )
+        fix = _FIXES.get(reason, "")
+        return errors.ChatPermissionDenied(
+            f"{text}; {fix}" if fix else text, status=status, reason=reason, body=body
+        )
+    if isinstance(exc, (TimeoutError, socket.timeout, ConnectionError, OSError)):
+        return errors.ChatUnavailable(f"{call} -> {type(exc).__name__}: {exc}", status=0)
+    return errors.ChatUnavailable(f"{call} -> {type(exc).__name__}: {exc}", status=0)
+
+
+def _content(exc: Any) -> str:
+    raw = exc.content
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", "replace")
+    return str(raw)
+
+
+def _error_fields(body: str) -> tuple[str, str, float | None]:
+    try:
+        error = json.loads(body)["error"]
+    except (ValueError, KeyError, TypeError):
+        return "", body[:200], None
+    if not isinstance(error, dict):
+        return "", body[:200], None
+    delay = None
+    for detail in error.get("details") or ():
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
+            delay = _seconds(str(detail.get("retryDelay", "")))
+    return str(error.get("status", "")), str(error.get("message", ""))[:200], delay
+
+
+def _seconds(text: str) -> float | None:
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)s?\s*", text)
+    return float(match.group(1)) if match else None

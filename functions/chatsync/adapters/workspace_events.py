@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatsync.adapters.chat.rest import check_response
-from chatsync.adapters.googleapi import PerThreadService
+from chatsync.adapters.googleapi import PerThreadService, check_response
 from chatsync.domain.model import SpaceName
 
 EVENT_TYPES = (

@@ -1,7 +1,6 @@
-"""The Chat adapter over google-api-python-client (static discovery), and the one place HTTP
-outcomes become chatsync errors (``check_response``).
+"""The Chat adapter over google-api-python-client (static discovery).
 
-Outcome map:
+Outcome map (the statuses themselves become errors in ``adapters.googleapi.check_response``):
     429                         -> ChatRateLimited (retryable; RetryInfo / Retry-After honoured)
     5xx, timeouts, socket errors -> ChatUnavailable (retryable)
     409 on create               -> already a member: read it back and carry on
@@ -15,15 +14,13 @@ raises ``InvalidResourceName`` and nothing is sent.
 
 from __future__ import annotations
 
-import json
 import re
-import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from chatsync.adapters.googleapi import PerThreadService
+from chatsync.adapters.googleapi import PerThreadService, check_response
 from chatsync.app.ports import SpaceInfo
 from chatsync.domain import errors
 from chatsync.domain.model import (
@@ -40,20 +37,6 @@ from chatsync.domain.model import (
 
 PAGE_SIZE = 1000
 """Chat's maximum page size: the fewest list calls per roster."""
-
-_FIXES = {
-    "PERMISSION_DENIED": (
-        "check that the Chat app is a member of the space, that an admin approved the "
-        "chat.app.memberships scope (app auth), or that domain-wide delegation grants "
-        "chat.admin.memberships to the admin subject (admin auth); app auth can change roles "
-        "only in spaces the app created"
-    ),
-    "UNAUTHENTICATED": "the credentials were refused: check the service account and its scopes",
-    "NOT_FOUND": "the space does not exist or the app cannot see it: check the rules file",
-    "FAILED_PRECONDITION": "Chat refused the change as it stands (e.g. the last owner)",
-    "INVALID_ARGUMENT": "Chat rejected the request: check the resource names in the rules file",
-}
-
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
@@ -98,61 +81,6 @@ def checked_member_name(name: str) -> str:
 def _shown(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
-
-
-def check_response(exc: BaseException, *, call: str) -> errors.SyncError:
-    """Translate a googleapiclient or socket failure into a chatsync error (raise it ``from``)."""
-    from googleapiclient.errors import HttpError
-
-    if isinstance(exc, HttpError):
-        status = int(exc.resp.status)
-        body = _content(exc)
-        reason, message, delay = _error_fields(body)
-        header_delay = exc.resp.get("retry-after")
-        if delay is None and header_delay:
-            delay = _seconds(header_delay)
-        text = f"{call} -> {status} {reason or ''} {message}".strip()
-        if status == 429:
-            return errors.ChatRateLimited(
-                text, status=status, reason=reason, body=body, delay=delay
-            )
-        if status >= 500:
-            return errors.ChatUnavailable(
-                text, status=status, reason=reason, body=body, delay=delay
-            )
-        fix = _FIXES.get(reason, "")
-        return errors.ChatPermissionDenied(
-            f"{text}; {fix}" if fix else text, status=status, reason=reason, body=body
-        )
-    if isinstance(exc, (TimeoutError, socket.timeout, ConnectionError, OSError)):
-        return errors.ChatUnavailable(f"{call} -> {type(exc).__name__}: {exc}", status=0)
-    return errors.ChatUnavailable(f"{call} -> {type(exc).__name__}: {exc}", status=0)
-
-
-def _content(exc: Any) -> str:
-    raw = exc.content
-    if isinstance(raw, bytes):
-        return raw.decode("utf-8", "replace")
-    return str(raw)
-
-
-def _error_fields(body: str) -> tuple[str, str, float | None]:
-    try:
-        error = json.loads(body)["error"]
-    except (ValueError, KeyError, TypeError):
-        return "", body[:200], None
-    if not isinstance(error, dict):
-        return "", body[:200], None
-    delay = None
-    for detail in error.get("details") or ():
-        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
-            delay = _seconds(str(detail.get("retryDelay", "")))
-    return str(error.get("status", "")), str(error.get("message", ""))[:200], delay
-
-
-def _seconds(text: str) -> float | None:
-    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)s?\s*", text)
-    return float(match.group(1)) if match else None
 
 
 def membership_from_json(

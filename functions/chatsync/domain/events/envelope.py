@@ -81,7 +81,7 @@ def _json_body(data: bytes | bytearray | str, where: fields.Where) -> object:
     parsed = raw.parse_json(
         data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
     )
-    if parsed is None or isinstance(parsed, raw._NotJson):
+    if parsed is None or isinstance(parsed, raw.NotJson):
         problem = parsed.problem if parsed is not None else "empty"
         raise where.fail("data", problem)
     return parsed
@@ -162,7 +162,7 @@ def _unclaimed(message: raw.RawMessage) -> errors.InvalidEvent:
             f"unsupported source: no adapter for audit log entries of {fields.show(service)} "
             f"method {fields.show(method)}",
         )
-    if isinstance(message.payload, raw._NotJson):
+    if isinstance(message.payload, raw.NotJson):
         return where.fail("message.data", message.payload.problem)
     hint = (
         json.dumps(sorted(payload)[:5]) if payload is not None else fields.kind_of(message.payload)

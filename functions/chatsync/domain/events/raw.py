@@ -18,7 +18,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 """Stands in for an unknown publish time (a hand-made message without ``publishTime``)."""
 
 
-class _NotJson:
+class NotJson:
     """Marks a payload that did not parse; ``problem`` says why."""
 
     __slots__ = ("problem",)
@@ -37,7 +37,7 @@ class RawMessage:
     publish_time: datetime | None
     ordering_key: str
     payload: object
-    """``data`` parsed as JSON, ``None`` when data is empty, or a ``_NotJson`` marker."""
+    """``data`` parsed as JSON, ``None`` when data is empty, or a ``NotJson`` marker."""
 
     @property
     def where(self) -> fields.Where:
@@ -46,7 +46,7 @@ class RawMessage:
     def json(self, where: fields.Where | None = None) -> object:
         """The parsed payload; raise ``InvalidEvent`` at ``message.data`` if it did not parse."""
         where = where or self.where
-        if isinstance(self.payload, _NotJson):
+        if isinstance(self.payload, NotJson):
             raise where.fail("message.data", self.payload.problem)
         if self.payload is None:
             raise where.fail("message.data", "missing (the message has no data)")
@@ -78,19 +78,19 @@ class RawMessage:
 
 
 def parse_json(data: bytes) -> object:
-    """JSON of *data*, ``None`` when empty, or a ``_NotJson`` naming the problem."""
+    """JSON of *data*, ``None`` when empty, or a ``NotJson`` naming the problem."""
     if not data:
         return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return _NotJson(f"not UTF-8 text (byte {exc.start})")
+        return NotJson(f"not UTF-8 text (byte {exc.start})")
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
-        return _NotJson("JSON nested too deeply")
+        return NotJson("JSON nested too deeply")
     except ValueError as exc:
-        return _NotJson(f"not JSON ({str(exc)[:80]})")
+        return NotJson(f"not JSON ({str(exc)[:80]})")
 
 
 def _reject_constant(name: str) -> object:

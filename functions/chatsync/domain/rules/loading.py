@@ -5,6 +5,9 @@
 
 The format is documented in docs/rules.md and described for editors by
 ``chatsync/schemas/rules.v1.json``.
+
+Why it is long: it checks every section of the format field by field, so that each error can
+name the exact field; splitting it by section would spread one grammar over several files.
 """
 
 from __future__ import annotations

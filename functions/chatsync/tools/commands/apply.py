@@ -20,9 +20,10 @@ import sys
 
 from chatsync.tools.commands.common import add_connection_flags, settings_from
 from chatsync.tools.commands.reconcile import logger
+from chatsync.tools.commands.subcommands import Subcommands
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "apply",
         help="apply exactly a reviewed plan file; refuse if Chat moved since",

@@ -13,9 +13,10 @@ import getpass
 import sys
 
 from chatsync.tools.commands.common import add_connection_flags, settings_from
+from chatsync.tools.commands.subcommands import Subcommands
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "approve",
         help="release a plan held by the safety limits (or --list them)",

@@ -13,9 +13,10 @@ import json
 from datetime import UTC, datetime
 
 from chatsync.tools.commands.common import add_connection_flags, settings_from
+from chatsync.tools.commands.subcommands import Subcommands
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "audit",
         help="query the audit trail by person, space and run",

@@ -8,8 +8,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from chatsync.tools.commands.subcommands import Subcommands
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "bench",
         help="benchmark chatsync against a naive baseline on the local emulator",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from chatsync.tools.commands.subcommands import Subcommands
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "check",
         help="validate a rules file; errors name file, rule and field",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from chatsync.tools.commands.subcommands import Subcommands
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "emulator",
         help="serve the local Workspace emulator",

@@ -15,9 +15,10 @@ import json
 from chatsync.domain import errors
 from chatsync.tools.commands.common import add_connection_flags, settings_from
 from chatsync.tools.commands.reconcile import logger
+from chatsync.tools.commands.subcommands import Subcommands
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "explain",
         help="facts, each rule matched or not and why, and the resulting role",

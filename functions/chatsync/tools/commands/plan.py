@@ -10,9 +10,10 @@ from chatsync.app.logs import Logger
 from chatsync.domain import errors, events, messages, planning
 from chatsync.domain.rendering import plan_json, plan_text
 from chatsync.tools.commands.common import add_connection_flags, settings_from
+from chatsync.tools.commands.subcommands import Subcommands
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "plan",
         help="dry run of messages, rendered like a terraform plan",

@@ -18,9 +18,10 @@ from chatsync.app.logs import Logger
 from chatsync.domain import errors
 from chatsync.domain.model import SpaceName
 from chatsync.tools.commands.common import add_connection_flags, settings_from
+from chatsync.tools.commands.subcommands import Subcommands
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "reconcile",
         help="full reconcile of every managed space from the directory",

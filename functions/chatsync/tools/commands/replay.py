@@ -18,11 +18,12 @@ from typing import Any
 
 from chatsync.domain import messages
 from chatsync.tools.commands.common import add_connection_flags
+from chatsync.tools.commands.subcommands import Subcommands
 
 MAIN = Path(__file__).resolve().parents[3] / "main.py"
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "replay",
         help="replay test messages through the function's code path",
