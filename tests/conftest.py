@@ -7,10 +7,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,3 +68,40 @@ def chatsync_env(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
+
+
+def build_app(
+    url: str, *, store: Any = None, records: list[dict[str, Any]] | None = None, **overrides: Any
+) -> Any:
+    """The application as ``runtime`` builds it for a deployment, pointed at an emulator at
+    ``url`` with the demo rules and an in-memory store; log records go to ``records``.
+    ``overrides`` are ``Settings`` fields (``rules_file``, ``dry_run``, ...)."""
+    from chatsync.adapters.store import MemoryStore
+    from chatsync.app.logs import Logger
+    from chatsync.app.settings import Settings
+    from chatsync.runtime import build_pipeline
+
+    values: dict[str, Any] = {
+        "rules_file": str(DEMO_RULES),
+        "chat_endpoint": url,
+        "directory_endpoint": url,
+        "events_endpoint": url,
+        "access_token": "app",
+        "state_backend": "memory",
+        "writes_per_minute": 60000.0,
+        "reads_per_minute": 60000.0,
+    }
+    settings = Settings.from_env({}, **{**values, **overrides})
+    sink = records.append if records is not None else None
+    log = Logger(stream=io.StringIO(), level="INFO", sink=sink)
+    return build_pipeline(settings, log=log, store=store if store is not None else MemoryStore())
+
+
+@pytest.fixture
+def make_app(emulator: Any) -> Callable[..., Any]:
+    """``build_app`` on this test's emulator: the one way tests build the application."""
+
+    def make(**kwargs: Any) -> Any:
+        return build_app(emulator.url, **kwargs)
+
+    return make

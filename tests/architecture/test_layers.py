@@ -7,6 +7,7 @@ underscore names used across modules, module length, and what the deployed funct
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def test_the_graph_sees_the_imports_it_should() -> None:
     probe = graph.Module(
         "chatsync.app.probe",
         Path("probe.py"),
-        __import__("ast").parse(
+        ast.parse(
             "from typing import TYPE_CHECKING\n"
             "if TYPE_CHECKING:\n    from chatsync.app.pipeline import Pipeline\n"
         ),
@@ -58,7 +59,7 @@ def test_no_module_is_over_400_lines_without_a_reason_at_its_top() -> None:
     for name, module in KNOWN.items():
         lines = module.path.read_text().count("\n")
         if lines > LONG:
-            doc = (__import__("ast").get_docstring(module.tree) or "").lower()
+            doc = (ast.get_docstring(module.tree) or "").lower()
             if "why it is long" not in doc:
                 unexplained.append(f"{name} ({lines} lines)")
     assert unexplained == []

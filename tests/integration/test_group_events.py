@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 from typing import Any
 
-from tests.conftest import DEMO_RULES
+from tests.conftest import build_app
 
-from chatsync.adapters.store import MemoryStore
-from chatsync.app.logs import Logger
-from chatsync.app.settings import Settings
 from chatsync.domain import events
-from chatsync.runtime import build_pipeline
 
 
 def _pipeline(emulator: Any) -> Any:
-    settings = Settings.from_env(
-        {
-            "CHATSYNC_CHAT_ENDPOINT": emulator.url,
-            "CHATSYNC_DIRECTORY_ENDPOINT": emulator.url,
-            "CHATSYNC_ACCESS_TOKEN": "app",
-            "CHATSYNC_RULES_FILE": str(DEMO_RULES),
-        }
-    )
-    return build_pipeline(settings, log=Logger(stream=io.StringIO()), store=MemoryStore())
+    return build_app(emulator.url)
 
 
 def _group_added(member: str, member_type: str) -> dict[str, Any]:

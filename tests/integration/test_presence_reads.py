@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from chatsync.adapters.store import MemoryStore
-from chatsync.app.logs import Logger
-from chatsync.app.settings import Settings
+from tests.conftest import build_app
+
 from chatsync.domain import events
-from chatsync.runtime import build_pipeline
 
 
 def _pipeline(emulator: Any) -> Any:
-    settings = Settings.from_env(
-        {
-            "CHATSYNC_CHAT_ENDPOINT": emulator.url,
-            "CHATSYNC_DIRECTORY_ENDPOINT": emulator.url,
-            "CHATSYNC_ACCESS_TOKEN": "app",
-            "CHATSYNC_RULES_FILE": str(__import__("tests.conftest").conftest.DEMO_RULES),
-        }
-    )
-    return build_pipeline(settings, log=Logger(stream=io.StringIO()), store=MemoryStore())
+    return build_app(emulator.url)
 
 
 def _termination(email: str, event_id: str) -> dict[str, Any]:

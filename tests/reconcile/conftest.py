@@ -3,7 +3,6 @@ and (for the Firestore-backed audit) the gcloud Firestore emulator in its own pr
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import socket
@@ -14,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from tests.conftest import DEMO_RULES, require_gcloud
+from tests.conftest import require_gcloud
 
 WRITE_METHODS = ("spaces.members.create", "spaces.members.patch", "spaces.members.delete")
 
@@ -66,28 +65,10 @@ def cli(env: Any, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int
 @pytest.fixture
 def make_pipeline(env: Any) -> Callable[..., Any]:
     """A pipeline on the emulator with an in-memory store; log records go to ``records``."""
-    from chatsync.adapters.store import MemoryStore
-    from chatsync.app.logs import Logger
-    from chatsync.app.settings import Settings
-    from chatsync.runtime import build_pipeline
+    from tests.conftest import build_app
 
-    def make(
-        *, store: Any = None, records: list[dict[str, Any]] | None = None, **overrides: Any
-    ) -> Any:
-        values: dict[str, Any] = {
-            "rules_file": str(DEMO_RULES),
-            "chat_endpoint": env.url,
-            "directory_endpoint": env.url,
-            "events_endpoint": env.url,
-            "access_token": "app",
-            "state_backend": "memory",
-            "writes_per_minute": 60000.0,
-            "reads_per_minute": 60000.0,
-        }
-        settings = Settings.from_env({}, **{**values, **overrides})
-        sink = records.append if records is not None else None
-        log = Logger(stream=io.StringIO(), level="INFO", sink=sink)
-        return build_pipeline(settings, log=log, store=store or MemoryStore())
+    def make(**kwargs: Any) -> Any:
+        return build_app(env.url, **kwargs)
 
     return make
 
