@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from chatsync.app.executing import RetryPolicy
 from chatsync.app.logs import Logger
 from chatsync.app.pipeline import Pipeline
+from chatsync.app.retrying import RetryPolicy
 from chatsync.app.settings import Settings
 
 
@@ -17,10 +17,10 @@ def build_pipeline(
     from chatsync.adapters import credentials
     from chatsync.adapters.chat.ratelimit import Limits, RateLimitedChat
     from chatsync.adapters.chat.rest import RestChatMembers
-    from chatsync.adapters.chat.retrying import RetryingDirectory, RetryingReads
     from chatsync.adapters.directory import DirectoryClient
     from chatsync.adapters.store import open_store
     from chatsync.adapters.workspace_events import WorkspaceEvents
+    from chatsync.app.retrying import RetryingDirectory, RetryingReads
     from chatsync.domain.rules import load_rules
 
     ruleset = load_rules(settings.rules_file)

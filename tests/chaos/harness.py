@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatsync.adapters.store import MemoryStore, StateStore
-from chatsync.app.executing import RetryPolicy
 from chatsync.app.logs import Logger
 from chatsync.app.pipeline import Pipeline
+from chatsync.app.retrying import RetryPolicy
 from chatsync.domain import errors, events
 from chatsync.domain.rules import Ruleset
 
@@ -42,8 +42,8 @@ def pipeline(
 
     from chatsync.adapters.chat.ratelimit import Limits, RateLimitedChat
     from chatsync.adapters.chat.rest import RestChatMembers
-    from chatsync.adapters.chat.retrying import RetryingDirectory, RetryingReads
     from chatsync.adapters.directory import DirectoryClient
+    from chatsync.app.retrying import RetryingDirectory, RetryingReads
 
     policy = RetryPolicy(max_attempts=attempts, base_delay=0.001, max_delay=0.004)
 

@@ -43,7 +43,7 @@ def story(
         import functions_framework
 
         import main
-        from chatsync.app.executing import RetryPolicy
+        from chatsync.app.retrying import RetryPolicy
 
         # functions-framework loads main.py afresh, so the knobs are turned where it builds from.
         env = {"CHATSYNC_WRITES_PER_MINUTE": "30000", "CHATSYNC_READS_PER_MINUTE": "300000", **env}

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 import pytest
 
 from chatsync.adapters.chat.ratelimit import Limits, RateLimitedChat
-from chatsync.app.executing import Executor, OpResult, Outcome, RetryPolicy
+from chatsync.app.executing import Executor, OpResult, Outcome
 from chatsync.app.ports import SpaceInfo
+from chatsync.app.retrying import RetryPolicy
 from chatsync.domain import errors, model
 from chatsync.domain.planning import AddMember, ChangeRole, Operation, Plan, RemoveMember
 

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from chatsync.app.executing import RetryPolicy
 from chatsync.app.logs import Logger
 from chatsync.app.ports import ChatMembers, Directory, StateStore, WorkspaceEvents
+from chatsync.app.retrying import RetryPolicy
 from chatsync.domain.model import Email, SpaceName, SpaceType
 from chatsync.domain.rules import Ruleset
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from chatsync.app.ports import ChatMembers
+from chatsync.app.retrying import RetryPolicy, retry
 from chatsync.domain import errors
 from chatsync.domain.model import Email, Membership, Role, SpaceName
 from chatsync.domain.planning import AddMember, ChangeRole, Operation, Plan, RemoveMember, Skipped
@@ -31,19 +32,6 @@ class Outcome(Enum):
     DRY_RUN = "dry_run"
     FAILED_RETRYABLE = "failed_retryable"
     FAILED_PERMANENT = "failed_permanent"
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    max_attempts: int = 4
-    base_delay: float = 0.5
-    """Seconds before the second attempt; doubles each time, with full jitter."""
-    max_delay: float = 20.0
-
-    def delay(self, attempt: int, hint: float | None, rng: random.Random) -> float:
-        backoff = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        jittered = rng.uniform(backoff / 2, backoff)
-        return min(self.max_delay, max(hint or 0.0, jittered))
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,19 +186,21 @@ class Executor:
         return self._run(op, before, after)
 
     def _run(self, op: Operation, before: Role | None, after: Role | None) -> OpResult:
-        attempt = 0
+        attempts = [0]
         progress: list[Membership] = []
-        while True:
-            attempt += 1
-            try:
-                outcome, detail = self._once(op, progress)
-                return OpResult(op, outcome, attempt, detail, before, after)
-            except errors.RetryableError as exc:
-                if attempt >= self.policy.max_attempts:
-                    return OpResult(op, Outcome.FAILED_RETRYABLE, attempt, str(exc), before, after)
-                self.sleep(self.policy.delay(attempt, exc.delay, self.rng))
-            except errors.PermanentError as exc:
-                return OpResult(op, Outcome.FAILED_PERMANENT, attempt, str(exc), before, after)
+        try:
+            outcome, detail = retry(
+                lambda: self._once(op, progress),
+                policy=self.policy,
+                sleep=self.sleep,
+                rng=self.rng,
+                on_attempt=lambda n: attempts.__setitem__(0, n),
+            )
+            return OpResult(op, outcome, attempts[0], detail, before, after)
+        except errors.RetryableError as exc:
+            return OpResult(op, Outcome.FAILED_RETRYABLE, attempts[0], str(exc), before, after)
+        except errors.PermanentError as exc:
+            return OpResult(op, Outcome.FAILED_PERMANENT, attempts[0], str(exc), before, after)
 
     def _once(self, op: Operation, progress: list[Membership]) -> tuple[Outcome, str]:
         """One try at *op*. *progress* keeps a created membership across tries, so a retry after

@@ -16,9 +16,10 @@ from datetime import datetime
 
 from chatsync.app import applying, approving, handling, person_sync, reconciling
 from chatsync.app.deps import Deps, Options, PersonLocks, SpaceTypes
-from chatsync.app.executing import Report, RetryPolicy
+from chatsync.app.executing import Report
 from chatsync.app.logs import Logger
 from chatsync.app.ports import ChatMembers, Directory, StateStore, WorkspaceEvents
+from chatsync.app.retrying import RetryPolicy
 from chatsync.domain import events as ev
 from chatsync.domain import planning, safety
 from chatsync.domain.model import Decision, Person, SpaceName
