@@ -26,7 +26,7 @@ from chatsync.app.logs import Logger
 from chatsync.app.person_sync import plan_person
 from chatsync.domain import events as ev
 from chatsync.domain.model import Email
-from chatsync.domain.rendering import op_json
+from chatsync.domain.plan_codec import op_json
 
 DRIFT = records.DRIFT
 """Store kind of reported (not reverted) drift."""

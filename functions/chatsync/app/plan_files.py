@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from chatsync.app.ports import ChatMembers
-from chatsync.domain import errors, planning, rendering
-from chatsync.domain.model import Email, Membership, Role, SpaceName, email, space_name
+from chatsync.domain import errors, plan_codec, planning, rendering
+from chatsync.domain.model import Email, Membership, Role, SpaceName, space_name
 
 FORMAT = "chatsync.plan/v1"
 
@@ -132,7 +132,7 @@ def from_json(data: Any, *, where: str = "<plan>") -> SavedPlan:
     for i, item in enumerate(data.get("operations") or ()):
         path = f"{where}: operations[{i}]"
         try:
-            op = _op(item)
+            op = plan_codec.op_from_json(item)
             raw = item.get("premise") or {}
             role = raw.get("role")
             premises.append(
@@ -163,29 +163,6 @@ def from_json(data: Any, *, where: str = "<plan>") -> SavedPlan:
         owners=owners,
         rules=str(data.get("rules", "")),
     )
-
-
-def _op(item: Mapping[str, Any]) -> planning.Operation:
-    action = item["action"]
-    space = space_name(item["space"])
-    person = email(item["person"]) if "@" in item["person"] else Email(item["person"])
-    reasons = tuple(str(r) for r in item.get("reasons") or ())
-    if action == "add":
-        return planning.AddMember(space, person, Role(item["role_after"]), reasons)
-    if action in ("promote", "demote"):
-        return planning.ChangeRole(
-            space,
-            person,
-            str(item["membership"]),
-            Role(item["role_before"]),
-            Role(item["role_after"]),
-            reasons,
-        )
-    if action == "remove":
-        return planning.RemoveMember(
-            space, person, str(item["membership"]), Role(item["role_before"]), reasons
-        )
-    raise ValueError(f"unknown action {action!r}")
 
 
 def moved(saved: SavedPlan, chat: ChatMembers) -> list[str]:

@@ -4,7 +4,7 @@ A held plan is one ``held_plans`` document keyed by its plan id::
 
     {"plan_id": "hold-3f2a...", "run_id": "<event id or run id>", "scope": "event" | "run",
      "status": "held" | "approved" | "applied", "reasons": [...], "created_at": 1700000000.0,
-     "operations": [rendering.op_json(op), ...], "summary": {...},
+     "operations": [plan_codec.op_json(op), ...], "summary": {...},
      "watermarks": {"<email>": "<event id of the person's watermark when held>"},
      "window": true (held by the rolling window: approving it clears the window's trip),
      "approved_by": "...", "approved_at": ..., "result": {...}}
@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from chatsync.domain import errors, model, planning, rendering, safety
+from chatsync.domain import errors, model, plan_codec, planning, rendering, safety
 
 KIND = "held_plans"
 """The store document kind."""
@@ -30,7 +30,7 @@ HELD, APPROVED, APPLIED = "held", "approved", "applied"
 
 def plan_id(run_id: str, operations: Sequence[planning.Operation]) -> str:
     """Deterministic: the same run holding the same operations gets the same id."""
-    body = json.dumps([run_id, [rendering.op_json(op) for op in operations]], sort_keys=True)
+    body = json.dumps([run_id, [plan_codec.op_json(op) for op in operations]], sort_keys=True)
     return "hold-" + hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
@@ -68,28 +68,10 @@ def operations(doc: Mapping[str, Any]) -> tuple[planning.Operation, ...]:
 
 
 def operation(body: object) -> planning.Operation:
-    """The inverse of ``rendering.op_json``; every name is validated again."""
+    """A stored operation (``plan_codec``); ``PlanRefused`` if it is not one we wrote."""
     try:
-        if not isinstance(body, Mapping):
-            raise ValueError("not an object")
-        action = body["action"]
-        space = model.space_name(str(body["space"]))
-        email = model.email(str(body["person"]))
-        reasons = tuple(str(r) for r in body.get("reasons") or ())
-        if action == "add":
-            return planning.AddMember(space, email, model.Role(body["role_after"]), reasons)
-        name = str(body["membership"])
-        if not name.startswith(f"{space}/members/"):
-            raise ValueError(f"membership {name!r} is not in {space}")
-        old = model.Role(body["role_before"])
-        if action in ("promote", "demote"):
-            return planning.ChangeRole(
-                space, email, name, old, model.Role(body["role_after"]), reasons
-            )
-        if action == "remove":
-            return planning.RemoveMember(space, email, name, old, reasons)
-        raise ValueError(f"unknown action {action!r}")
-    except (KeyError, TypeError, ValueError) as exc:
+        return plan_codec.op_from_json(body)
+    except ValueError as exc:
         raise errors.PlanRefused(f"held plan operation {body!r:.120}: {exc}") from None
 
 

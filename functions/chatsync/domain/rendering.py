@@ -6,33 +6,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatsync.domain import planning
+from chatsync.domain.plan_codec import op_json
 
 _SYMBOL = {"add": "+", "promote": "~", "demote": "~", "remove": "-"}
 
 
 def action(op: planning.Operation) -> str:
     return op.verb
-
-
-def op_json(op: planning.Operation) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "action": action(op),
-        "space": op.space,
-        "person": op.email,
-        "reasons": list(op.reasons),
-    }
-    if isinstance(op, planning.AddMember):
-        body.update(role_before=None, role_after=op.role.value, api_role=op.role.api)
-    elif isinstance(op, planning.ChangeRole):
-        body.update(
-            role_before=op.old.value,
-            role_after=op.new.value,
-            api_role=op.new.api,
-            membership=op.name,
-        )
-    else:
-        body.update(role_before=op.old.value, role_after=None, membership=op.name)
-    return body
 
 
 def plan_json(

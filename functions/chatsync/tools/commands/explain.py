@@ -36,7 +36,7 @@ def register(sub: Subcommands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from chatsync.app import facts
-    from chatsync.domain.rendering import op_json
+    from chatsync.domain.plan_codec import op_json
     from chatsync.domain.rules import explain
     from chatsync.runtime import build_pipeline
 
