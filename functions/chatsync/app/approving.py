@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from chatsync.app import applying, window
 from chatsync.app.deps import Deps
-from chatsync.app.executing import Report
+from chatsync.app.executing import Note, Report
 from chatsync.app.logs import Logger
 from chatsync.app.spaces import is_named_space
 from chatsync.domain import errors, holding, planning
@@ -26,7 +26,7 @@ def approve(deps: Deps, plan_id: str, *, log: Logger, approved_by: str = "") -> 
         raise errors.PlanRefused(f"no held plan {plan_id!r} (see the held_plans records)")
     if doc.get("status") == holding.APPLIED:
         log.info("held plan already applied: nothing to do", approved_by=doc.get("approved_by"))
-        return Report(extra={"already_applied": True})
+        return Report(note=Note.ALREADY_APPLIED)
     marks = doc.get("watermarks") or {}
     ops: list[planning.Operation] = []
     skipped: list[planning.Skipped] = []

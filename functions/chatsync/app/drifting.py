@@ -19,6 +19,8 @@ name; its member id (``spaces/S/members/{id}``) names the person.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chatsync.app import applying, facts, presence, records
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Report, describe
@@ -67,7 +69,7 @@ def handle(deps: Deps, event: ev.ChatMembershipEvent, log: Logger) -> Report:
             person=person.email,
             skipped=len(the_plan.skipped),
         )
-        return Report(skipped=the_plan.skipped, extra={"drift": "none"})
+        return Report(skipped=the_plan.skipped, drift="none")
     ops = [op_json(op) for op in the_plan.operations]
     revert = deps.options.drift_mode == "revert" and managed.mode == "authoritative"
     if not revert:
@@ -96,7 +98,7 @@ def handle(deps: Deps, event: ev.ChatMembershipEvent, log: Logger) -> Report:
                 "why_not_reverted": why,
             },
         )
-        return Report(skipped=the_plan.skipped, extra={"drift": "reported"})
+        return Report(skipped=the_plan.skipped, drift="reported")
     log.warning(
         "drift: a manual change contradicts the rules; reverting it",
         person=person.email,
@@ -105,6 +107,4 @@ def handle(deps: Deps, event: ev.ChatMembershipEvent, log: Logger) -> Report:
     report = applying.execute(
         deps, the_plan, run_id=event.meta.event_id, log=log, decisions=decisions
     )
-    return Report(
-        report.results, report.skipped, report.retries, {**report.extra, "drift": "reverted"}
-    )
+    return replace(report, drift="reverted")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 from chatsync.app.ports import ChatMembers
@@ -28,7 +28,6 @@ they save (and each new thread builds its own HTTP client)."""
 
 class Outcome(Enum):
     APPLIED = "applied"
-    ALREADY_DONE = "already_done"
     DRY_RUN = "dry_run"
     FAILED_RETRYABLE = "failed_retryable"
     FAILED_PERMANENT = "failed_permanent"
@@ -52,12 +51,42 @@ class OpResult:
         return self.op.email
 
 
+class Note(Enum):
+    """Why a delivery applied nothing of its own."""
+
+    DUPLICATE = "duplicate"
+    STALE = "stale"
+    DEFERRED = "deferred"
+    ALREADY_APPLIED = "already_applied"
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     results: tuple[OpResult, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     retries: int = 0
-    extra: dict[str, object] = field(default_factory=dict)
+    note: Note | None = None
+    """Why the event changed nothing of its own (duplicate, stale, deferred...), if so."""
+    held: str | None = None
+    """The plan id, when a safety limit held the plan instead of applying it."""
+    drift: str | None = None
+    """For a Chat membership event: ``none``, ``reported`` or ``reverted``."""
+    subscriptions: Mapping[str, int] | None = None
+    """For a renewal: subscriptions created / renewed / kept / suspended / failed."""
+
+    @property
+    def extra(self) -> dict[str, object]:
+        """The notes above that are set, by name (log lines and ``--json`` output)."""
+        found: dict[str, object] = {}
+        if self.note is not None:
+            found[self.note.value] = True
+        if self.held is not None:
+            found["held"] = self.held
+        if self.drift is not None:
+            found["drift"] = self.drift
+        if self.subscriptions is not None:
+            found["subscriptions"] = dict(self.subscriptions)
+        return found
 
     @property
     def retryable_failures(self) -> tuple[OpResult, ...]:
@@ -80,7 +109,10 @@ class Report:
             self.results + other.results,
             self.skipped + other.skipped,
             self.retries + other.retries,
-            {**self.extra, **other.extra},
+            other.note or self.note,
+            other.held or self.held,
+            other.drift or self.drift,
+            other.subscriptions or self.subscriptions,
         )
 
 

@@ -69,7 +69,7 @@ def gate(
         }
     if deps.options.dry_run:
         log.error("plan would be held: " + "; ".join(verdict.reasons), plan_id=doc["plan_id"])
-        return guarded, Report(skipped=guarded.skipped, extra={"held": doc["plan_id"]})
+        return guarded, Report(skipped=guarded.skipped, held=doc["plan_id"])
     existing = deps.store.get_doc(holding.KIND, doc["plan_id"])
     if existing is None:
         deps.store.put_doc(holding.KIND, doc["plan_id"], doc)
@@ -84,7 +84,7 @@ def gate(
         summary=doc["summary"],
         **extra,
     )
-    return guarded, Report(skipped=guarded.skipped, extra={"held": doc["plan_id"]})
+    return guarded, Report(skipped=guarded.skipped, held=doc["plan_id"])
 
 
 def limits(

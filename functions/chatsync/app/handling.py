@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from chatsync.app import approving, drifting, group_fanout, person_sync, reconciling, subscriptions
 from chatsync.app.deps import Deps
-from chatsync.app.executing import Report, describe
+from chatsync.app.executing import Note, Report, describe
 from chatsync.app.logs import Logger
 from chatsync.domain import errors
 from chatsync.domain import events as ev
@@ -23,7 +23,7 @@ def handle(deps: Deps, event: ev.Event) -> Report:
     )
     if deps.store.is_processed(meta.event_id):
         log.info("duplicate event: already applied, nothing to do")
-        return Report(extra={"duplicate": True})
+        return Report(note=Note.DUPLICATE)
     report = dispatch(deps, event, log)
     pending = report.retryable_failures
     if pending:
@@ -74,4 +74,4 @@ def renew_subscriptions(deps: Deps, *, log: Logger) -> Report:
         now=deps.clock(),
         log=log,
     )
-    return Report(extra={"subscriptions": renewal.summary()})
+    return Report(subscriptions=renewal.summary())

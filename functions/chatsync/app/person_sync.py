@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from chatsync.app import applying, deferred, facts, leasing, presence, records
 from chatsync.app.deps import Deps
-from chatsync.app.executing import Report
+from chatsync.app.executing import Note, Report
 from chatsync.app.logs import Logger
 from chatsync.app.ports import Watermark
 from chatsync.app.spaces import is_named_space
@@ -94,7 +94,7 @@ def person_event(deps: Deps, event: ev.PersonEvent, log: Logger) -> Report:
             person=person.email,
             watermark=current.event_id,
         )
-        return Report(extra={"stale": True})
+        return Report(note=Note.STALE)
     if event.effective_at.timestamp() > deps.clock():
         deferred.record(deps.store, event, mark)
         log.info(
@@ -102,7 +102,7 @@ def person_event(deps: Deps, event: ev.PersonEvent, log: Logger) -> Report:
             person=person.email,
             effective_at=event.effective_at.isoformat(),
         )
-        return Report(extra={"deferred": True})
+        return Report(note=Note.DEFERRED)
     if deps.ruleset.uses_groups:
         person = facts.with_groups(deps, person)
     with deps.person_locks.holding(person.email):
@@ -123,7 +123,7 @@ def claim_and_reconcile(deps: Deps, person: Person, mark: Watermark, log: Logger
         person.email, mark
     ):
         log.info("stale event: a newer one was claimed for this person", person=person.email)
-        return Report(extra={"stale": True})
+        return Report(note=Note.STALE)
     report = reconcile_person(deps, person, run_id=mark.event_id, log=log)
     store.put_doc(
         records.HR_STATUS,

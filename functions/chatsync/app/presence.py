@@ -82,7 +82,7 @@ def track(store: StateStore, report: Report) -> None:
     person as there, so the next event reads that space."""
     done: dict[Email, list[planning.Operation]] = {}
     for result in report.results:
-        landed = result.outcome in (Outcome.APPLIED, Outcome.ALREADY_DONE)
+        landed = result.outcome is Outcome.APPLIED
         if landed or isinstance(result.op, planning.AddMember):
             done.setdefault(result.op.email, []).append(result.op)
     for email, ops in done.items():

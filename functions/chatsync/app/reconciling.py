@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from chatsync.app import applying, deferred, presence, records
 from chatsync.app.deps import Deps
-from chatsync.app.executing import Report
+from chatsync.app.executing import Outcome, Report
 from chatsync.app.logs import Logger
 from chatsync.app.ports import StateStore
 from chatsync.app.spaces import is_named_space
@@ -114,7 +114,7 @@ def run(
         track_presence=False,
     )
     if spaces is None:  # rosters read are facts, dry run or not; applied changes move them
-        applied = [r.op for r in report.results if r.outcome.value in ("applied", "already_done")]
+        applied = [r.op for r in report.results if r.outcome is Outcome.APPLIED]
         seen = presence.from_rosters([p.email for p in result.people], result.current, applied)
         deps.store.put_docs(presence.KIND, {e: p.to_dict() for e, p in seen.items()})
     if due and not deps.options.dry_run:

@@ -11,7 +11,7 @@ from chatsync.app.ports import AuditEntry, StateStore
 from chatsync.domain import planning
 from chatsync.domain.rendering import action
 
-LANDED = (Outcome.APPLIED, Outcome.ALREADY_DONE)
+LANDED = (Outcome.APPLIED,)
 
 
 class Recorder:

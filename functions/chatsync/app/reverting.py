@@ -27,7 +27,7 @@ from chatsync.domain.model import Decision, Email, Membership, Role, SpaceName
 from chatsync.domain.rules import Ruleset
 
 UNDOABLE = ("applied",)
-"""Audit outcomes that changed something (``already_done`` changed nothing: nothing to undo)."""
+"""Audit outcomes that changed something (a dry run changed nothing: nothing to undo)."""
 
 
 @dataclass(frozen=True, slots=True)
