@@ -22,6 +22,8 @@ COMMANDS = (
     "audit",
     "approve",
     "bench",
+    "scim",
+    "webhooks",
 )
 
 
