@@ -77,11 +77,8 @@ class Announcer:
             before = PersonFacts.from_json(record.facts) if record and record.facts else None
             change = classify(before, facts)
             if change is None:
-                if record is None or record.facts != facts.to_json():
-                    # Nothing to announce (an inactive new user), but remember the facts so a
-                    # later activation is diffed against them.
-                    sequence = record.sequence if record else 0
-                    self._store.put_announced(Announced(key, sequence, facts.to_json()))
+                # Identical, or a new person with nothing to grant (an inactive account):
+                # nothing is announced, so a later activation is the hire.
                 return []
             sequence = (record.sequence if record else 0) + 1
             now = self._clock()

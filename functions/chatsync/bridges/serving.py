@@ -35,7 +35,9 @@ class LocalServer:
 
     def __init__(self, app: WsgiApp, *, port: int = 0) -> None:
         self._server = make_server(HOST, port, app, threaded=True, request_handler=_Quiet)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def port(self) -> int:
