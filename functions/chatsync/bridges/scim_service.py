@@ -197,7 +197,7 @@ class ScimService:
             found = self._store.get_resource(kind, node.value)
             return [found] if found is not None else []
         name = _INDEXED.get(attr)
-        if name is None or (kind == "User") != (name != "displayName"):
+        if name is None:
             return None
         value = node.value if name in _CASE_EXACT else node.value.casefold()
         return self._store.find_resources(kind, name, value)
