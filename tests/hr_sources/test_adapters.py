@@ -30,7 +30,7 @@ def _resource(kind: str, rid: str, created: str, **keys: str) -> Any:
     )
 
 
-@pytest.fixture(params=["memory", "file", "firestore"])
+@pytest.fixture(params=["memory", "file", pytest.param("firestore", marks=pytest.mark.firestore)])
 def any_store(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Any]:
@@ -199,3 +199,47 @@ def test_http_entry_point_on_scim_serves_the_endpoint(
     finally:
         main.bridge.cache_clear()
     assert [line["data"]["event_type"] for line in read_lines(out)] == ["person.hired"]
+
+
+def test_secrets_come_from_the_variable_or_a_secret_version() -> None:
+    """The value itself wins; ``<NAME>_SECRET`` must name a Secret Manager version, and a
+    malformed one is refused naming the variable (before any network call)."""
+    from chatsync import errors
+    from chatsync.bridges import secret_values
+
+    assert secret_values.lookup("X_TOKEN", {"X_TOKEN": "direct"}) == "direct"
+    assert secret_values.lookup("X_TOKEN", {}) is None
+    with pytest.raises(errors.ConfigError, match=r"X_TOKEN_SECRET='scim-token' is not a secret"):
+        secret_values.lookup("X_TOKEN", {"X_TOKEN_SECRET": "scim-token"})
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CHATSYNC_BRIDGE_STORE": "redis"}, "CHATSYNC_BRIDGE_STORE='redis' is not one of"),
+        (
+            {"CHATSYNC_WEBHOOK_TOLERANCE_SECONDS": "soon"},
+            "CHATSYNC_WEBHOOK_TOLERANCE_SECONDS='soon'",
+        ),
+        ({"CHATSYNC_WEBHOOK_TOLERANCE_SECONDS": "0"}, "is not a positive number"),
+    ],
+)
+def test_bad_settings_name_the_variable(env: dict[str, str], message: str) -> None:
+    """A setting that does not parse is a ConfigError naming the variable and its value."""
+    from chatsync import errors
+    from chatsync.bridges.settings import BridgeSettings
+
+    with pytest.raises(errors.ConfigError, match=message):
+        BridgeSettings.from_env(env)
+
+
+def test_scim_refuses_to_start_without_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No token configured is a startup error, never an open endpoint."""
+    from chatsync import errors
+    from chatsync.bridges import wiring
+    from chatsync.bridges.settings import BridgeSettings
+
+    monkeypatch.delenv("CHATSYNC_SCIM_TOKEN", raising=False)
+    monkeypatch.delenv("CHATSYNC_SCIM_TOKEN_SECRET", raising=False)
+    with pytest.raises(errors.ConfigError, match="CHATSYNC_SCIM_TOKEN"):
+        wiring.scim_app(BridgeSettings(store="memory", out="unused.jsonl"))

@@ -302,3 +302,23 @@ def test_deleting_a_user_terminates_and_leaves_groups(scim: ScimCall, publisher:
     ]
     assert "members" not in scim("GET", f"/Groups/{gid}").get_json()
     assert [e["sequence"] for e in publisher.events] == [1, 2, 3, 4]
+
+
+def test_deleting_a_group_removes_every_member(scim: ScimCall, publisher: Any) -> None:
+    """DELETE /Groups/{id}: one group.member_removed per announced member; users stay."""
+    ana = create(scim, "ana.silva@example.com")
+    bob = create(scim, "bob@example.com")
+    gid = scim(
+        "POST",
+        "/Groups",
+        json={
+            "schemas": [GROUP],
+            "displayName": "team@example.com",
+            "members": [{"value": ana}, {"value": bob}],
+        },
+    ).get_json()["id"]
+    assert scim("DELETE", f"/Groups/{gid}").status_code == 204
+    removed = [e for e in publisher.events if e["event_type"] == "group.member_removed"]
+    assert sorted(e["subject"]["person_id"] for e in removed) == sorted([ana, bob])
+    assert scim("GET", f"/Groups/{gid}").status_code == 404
+    assert scim("GET", f"/Users/{ana}").status_code == 200
