@@ -199,6 +199,10 @@ def test_discovery_documents_describe_what_is_served(scim: ScimCall) -> None:
     schemas = {s["id"] for s in scim("GET", "/Schemas").get_json()["Resources"]}
     assert "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" in schemas
     assert scim("GET", "/Schemas/urn:nope").status_code == 404
+    for unsupported in ("/Bulk", "/Me", "/.search"):
+        answer = scim("POST", unsupported, json={})
+        assert answer.status_code == 501, unsupported
+        assert answer.get_json()["status"] == "501"
 
 
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -208,3 +212,11 @@ def _query(**params: str) -> str:
     from urllib.parse import urlencode
 
     return urlencode(params)
+
+
+@pytest.mark.parametrize("filter_text", ["userName eq", 'userName zz "a"', '(title eq "x"'])
+def test_unreadable_filter_is_invalid_filter(scim: ScimCall, filter_text: str) -> None:
+    """A filter that does not parse is 400 invalidFilter (RFC 7644 §3.4.2.2), not a 500."""
+    response = scim("GET", "/Users?" + _query(filter=filter_text))
+    assert response.status_code == 400
+    assert response.get_json()["scimType"] == "invalidFilter"

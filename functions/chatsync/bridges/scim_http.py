@@ -149,6 +149,9 @@ class ScimApp:
         if head in ("serviceproviderconfig", "resourcetypes", "schemas"):
             _allow(method, ("GET",))
             return self._discovery(head, segments[1:], base)
+        if head in ("bulk", "me"):
+            # RFC 7644 §3.7 and §3.11: an unsupported /Bulk or /Me is a 501.
+            raise NotImplementedException(detail=f"/{segments[0]} is not supported here")
         if head == _SEARCH and len(segments) == 1:
             raise NotImplementedException(
                 detail="POST /.search across resource types is not supported; "

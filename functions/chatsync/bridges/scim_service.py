@@ -167,7 +167,7 @@ class ScimService:
         try:
             expression = cast(Any, ScimFilter)[_model(kind)](text)
         except SCIMException:
-            raise
+            raise  # already invalidFilter, with scim2-models' own words
         except (ValueError, TypeError) as exc:
             raise InvalidFilterException(detail=f"filter: {exc}", filter=text) from None
         indexed = self._indexed_lookup(kind, expression.ast)
@@ -227,10 +227,7 @@ class ScimService:
         body.pop("id", None)
         resource = _validate(kind, body, Context.RESOURCE_REPLACEMENT_REQUEST)
         original = self._resource(before, base_url)
-        try:
-            changed = resource.replace(original)
-        except SCIMException:
-            raise
+        changed = resource.replace(original)  # MutabilityException on a changed immutable
         resource.id = before.id
         self._check_unique(kind, resource)
         return self._finish_write(
