@@ -23,6 +23,8 @@ COMMANDS = (
     "audit",
     "approve",
     "bench",
+    "scim",
+    "webhooks",
 )
 
 
