@@ -30,6 +30,11 @@ SEED = Path(__file__).resolve().parents[2] / "functions/workspace_emulator/seeds
 #   li.wei 100000000003: in no space; in platform-core, which is nested in eng-leads
 #   mo.admin 100000000004: Workspace admin; sam.lee 100000000005: auto_accept false
 #   spaces/AAAAchat: a GROUP_CHAT; spaces/AAAAuser also holds another bot 900000000002
+#   spaces/AAAAnoapp: created by sam.lee (Owner), mo.admin a Manager; the app is not a member
+# Tenant: chatsync@emulator-project... acts as the Chat app, may ask for admin.directory.*.readonly,
+#   chat.admin.memberships and chat.admin.spaces.readonly for a user (domain-wide delegation);
+#   deployer@ops-project... may sign for it (no Chat app); stranger@... has no grant at all.
+#   Approved for the app: chat.app.memberships(.readonly), chat.app.spaces.
 
 
 @dataclass(frozen=True)
@@ -49,9 +54,12 @@ def emu_session() -> Iterator[EmulatorServer]:
 
 @pytest.fixture
 def emu(emu_session: EmulatorServer) -> EmulatorServer:
-    """The minimal world, freshly reset (quotas on, real time)."""
+    """The minimal world, freshly reset (quotas on, real time, no latency, retry hints on)."""
     emu_session.reset()
     emu_session.set_time_scale(1.0)
+    emu_session.set_quotas(True)
+    emu_session.set_latency(0.0)
+    emu_session.set_retry_hints(True)
     emu_session.configure_events(None, None)
     return emu_session
 
