@@ -215,6 +215,7 @@ class Emulator:
         entry |= {"path": split.path, "status": 0, "caller": ""}
         if (http_method, segments) == ("POST", ["token"]):
             entry["method"] = "oauth2.token"
+            entry["account"] = oauth_api.asker(body)
             base_url = f"http://{headers.get('host', '127.0.0.1')}/"
             status, payload = oauth_api.token(self.world, body, base_url=base_url)
             self._log(entry, status)

@@ -86,7 +86,9 @@ def sign_jwt(world: handling.World, req: handling.Request) -> handling.Reply:
         raise errors.invalid("payload must be a JSON object of claims.", field="payload") from exc
     if not isinstance(claims, dict):
         raise errors.invalid("payload must be a JSON object of claims.", field="payload")
-    exp = claims.get("exp")
+    # "If the JWT Claims Set does not contain an expiration time (exp) claim, this claim is
+    # added automatically, with a timestamp that is 1 hour in the future." (signJwt reference)
+    exp = claims.setdefault("exp", int(time.time()) + 3600)
     if isinstance(exp, int | float) and exp > time.time() + MAX_JWT_LIFETIME:
         raise errors.invalid(
             "The expiration time (exp) must be no more than 12 hours in the future.",

@@ -96,6 +96,16 @@ def token(
         return refusal.answer()
 
 
+def asker(body: bytes) -> str:
+    """Who a token request claims to be, for the calls log: ``iss[ for sub]``, or empty."""
+    try:
+        claims = keys.decode(_form(body).get("assertion", "")).claims
+    except (Refusal, keys.BadJwt):
+        return ""
+    subject = claims.get("sub")
+    return str(claims.get("iss", "")) + (f" for {subject}" if subject else "")
+
+
 def _form(body: bytes) -> dict[str, str]:
     try:
         pairs = urllib.parse.parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=True)
