@@ -80,19 +80,6 @@ locals {
     CHATSYNC_CHAT_EVENTS_TOPIC  = "projects/${var.project_id}/topics/${local.topics["chat"].name}"
   }
 
-  # OAuth scopes the Workspace admin must allow for the runtime account's client id
-  # (Admin console > Security > API controls > Domain-wide delegation).
-  dwd_scopes = concat(
-    [
-      "https://www.googleapis.com/auth/admin.directory.user.readonly",
-      "https://www.googleapis.com/auth/admin.directory.group.readonly",
-    ],
-    var.auth_mode == "admin" ? ["https://www.googleapis.com/auth/chat.admin.memberships"] : [],
-  )
-
-  # Scopes of the Chat app itself (app auth): granted once by a Workspace admin.
-  chat_app_scopes = ["https://www.googleapis.com/auth/chat.app.memberships"]
-
   pubsub_service_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 
   services = toset([
@@ -113,6 +100,16 @@ locals {
     "storage.googleapis.com",
     "workspaceevents.googleapis.com",
   ])
+}
+
+# Scopes and the audit sink's filter come from the repository's JSON tables, through a module
+# with no provider (modules/tables) so tests can evaluate it offline and compare.
+module "tables" {
+  source = "./modules/tables"
+
+  auth_mode         = var.auth_mode
+  scopes_file       = "${path.module}/../functions/chatsync/scopes.json"
+  audit_events_file = "${path.module}/auditlog_events.json"
 }
 
 data "google_project" "this" {

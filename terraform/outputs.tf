@@ -24,18 +24,18 @@ output "runtime_service_account_email" {
 }
 
 output "runtime_service_account_client_id" {
-  description = "OAuth client id of the runtime service account: enter it, with domain_wide_delegation_scopes, under Admin console > Security > API controls > Domain-wide delegation."
+  description = "OAuth client id to allow for domain-wide delegation (the runtime service account's unique id): enter it, with domain_wide_delegation_scopes, under Admin console > Security > Access and data control > API controls > Domain-wide delegation."
   value       = google_service_account.runtime.unique_id
 }
 
 output "domain_wide_delegation_scopes" {
-  description = "Exact OAuth scopes to allow for runtime_service_account_client_id (comma-separated in the Admin console)."
-  value       = local.dwd_scopes
+  description = "Exactly what to paste, comma-separated, as the OAuth scopes of runtime_service_account_client_id under Admin console > Security > Access and data control > API controls > Domain-wide delegation: every scope of every delegated credential set in functions/chatsync/scopes.json that auth_mode uses."
+  value       = join(",", module.tables.domain_wide_delegation_scopes)
 }
 
-output "chat_app_scopes" {
-  description = "Scopes of the Chat app (app auth) that a Workspace admin approves once."
-  value       = local.chat_app_scopes
+output "chat_app_approval_scopes" {
+  description = "The chat.app.* scopes a Workspace admin approves once for the Chat app (app credential sets of scopes.json that auth_mode uses)."
+  value       = module.tables.chat_app_approval_scopes
 }
 
 output "hr_publisher_service_account_email" {

@@ -174,12 +174,21 @@ variable "ingress_settings" {
 
 variable "auth_mode" {
   type        = string
-  description = "How the functions call Chat: app (the Chat app itself, scope chat.app.memberships, one-time admin approval) or admin (domain-wide delegation to admin_subject, scope chat.admin.memberships). Sets CHATSYNC_AUTH_MODE."
-  default     = "app"
+  description = <<-EOT
+    How the functions call Chat (CHATSYNC_AUTH_MODE); the scopes each mode needs come from
+    functions/chatsync/scopes.json (outputs domain_wide_delegation_scopes, chat_app_approval_scopes).
+    admin (default): domain-wide delegation impersonating admin_subject with Chat admin access
+    (chat.admin.memberships, useAdminAccess): can add, remove and change roles in existing spaces
+    of the organization, whether or not the Chat app is a member.
+    app: the Chat app itself (chat.app.memberships, one-time admin approval): works only in spaces
+    the app is a member of, and can change roles only in spaces the app created; it cannot manage
+    existing spaces it was merely added to.
+  EOT
+  default     = "admin"
 
   validation {
-    condition     = contains(["app", "admin"], var.auth_mode)
-    error_message = "auth_mode must be app or admin."
+    condition     = contains(["admin", "app"], var.auth_mode)
+    error_message = "auth_mode must be admin or app."
   }
 }
 
