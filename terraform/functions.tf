@@ -134,6 +134,7 @@ resource "google_cloudfunctions2_function" "this" {
     google_project_service.this,
     google_project_iam_member.build_writes_logs,
     google_storage_bucket_iam_member.build_reads_source,
+    google_project_iam_member.build_reads_functions_sources,
     google_artifact_registry_repository_iam_member.build_writes_images,
   ]
 }

@@ -80,6 +80,10 @@ locals {
     CHATSYNC_CHAT_EVENTS_TOPIC  = "projects/${var.project_id}/topics/${local.topics["chat"].name}"
   }
 
+  # Where Cloud Functions copies the source for the build (default encryption; with CMEK the name
+  # gains a key hash): docs.cloud.google.com/functions/docs/building.
+  functions_sources_bucket = "gcf-v2-sources-${data.google_project.this.number}-${var.region}"
+
   pubsub_service_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 
   services = toset([

@@ -61,7 +61,11 @@ def test_project_level_grants_are_the_expected_few(module: Module) -> None:
     assert granted == {
         ("roles/datastore.user", "google_service_account.runtime.member"),
         ("roles/logging.logWriter", "google_service_account.build.member"),
+        ("roles/storage.objectViewer", "google_service_account.build.member"),
     }
+    for name, body in module.of_type("google_project_iam_member").items():
+        if body["role"] not in {"roles/logging.logWriter"}:
+            assert body.get("condition"), f"{name}: a project-wide data role needs a condition"
 
 
 def test_firestore_grant_is_narrowed_to_the_chatsync_database(module: Module) -> None:
@@ -116,13 +120,40 @@ def test_hr_publisher_may_publish_to_the_hr_topic_only(module: Module) -> None:
 
 
 def test_build_account_is_scoped_to_bucket_repository_and_logs(module: Module) -> None:
-    """The build account reads the source bucket, writes its own repository, writes logs."""
+    """The build account reads both source buckets, writes its own repository, writes logs."""
     held = {(t, b["role"]) for t, _, b in _grants(module) if _holder(b["member"], "build")}
     assert held == {
         ("google_project_iam_member", "roles/logging.logWriter"),
+        ("google_project_iam_member", "roles/storage.objectViewer"),
         ("google_storage_bucket_iam_member", "roles/storage.objectViewer"),
         ("google_artifact_registry_repository_iam_member", "roles/artifactregistry.writer"),
     }
+
+
+def test_build_can_read_the_functions_sources_bucket_before_it_exists(module: Module) -> None:
+    """First apply: the build fetches from gcf-v2-sources-<project number>-<region>, which Cloud
+    Functions creates during that same deployment; the grant is project-level, conditioned on
+    that bucket and its objects only, and every function waits for it."""
+    bucket = module.locals["functions_sources_bucket"]
+    assert bucket == "gcf-v2-sources-${data.google_project.this.number}-${var.region}"
+    grant = module.resource("google_project_iam_member", "build_reads_functions_sources")
+    assert grant["role"] == "roles/storage.objectViewer"
+    assert unwrap(grant["member"]) == "google_service_account.build.member"
+    (condition,) = grant["condition"]
+    expression = condition["expression"]
+    prefix = "projects/_/buckets/${local.functions_sources_bucket}"
+    assert f'resource.name == "{prefix}"' in expression
+    # The trailing / keeps europe-west10's bucket out when the region is europe-west1.
+    assert f'resource.name.startsWith("{prefix}/")' in expression
+    assert expression.count("resource.name") == 2, "nothing else may be readable"
+    function = module.resource("google_cloudfunctions2_function", "this")
+    needed = {
+        "google_project_iam_member.build_reads_functions_sources",
+        "google_storage_bucket_iam_member.build_reads_source",
+        "google_project_iam_member.build_writes_logs",
+        "google_artifact_registry_repository_iam_member.build_writes_images",
+    }
+    assert needed <= {unwrap(d) for d in function["depends_on"]}
 
 
 def test_the_four_service_accounts_exist(module: Module) -> None:
