@@ -325,3 +325,33 @@ def test_preconditions_check_the_sum_over_functions(module: Module) -> None:
             and f"local.chat_{kind}_per_minute_at_max <= var.chat_{kind}_per_minute_budget" in c
             for c in conditions
         ), kind
+
+
+def test_firestore_ttl_covers_the_collections_the_store_writes(module: Module) -> None:
+    """A TTL policy on expires_at for each collection the Firestore store writes short-lived
+    documents to; the collection names are the store's own (prefix chatsync)."""
+    import ast
+
+    from .conftest import FUNCTIONS
+
+    store = (FUNCTIONS / "chatsync" / "store" / "firestore.py").read_text(encoding="utf-8")
+    written = {
+        node.args[0].values[-1].value  # f"{prefix}_processed" -> "_processed"
+        for node in ast.walk(ast.parse(store))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "collection"
+        and node.args
+        and isinstance(node.args[0], ast.JoinedStr)
+    }
+    assert {"_processed", "_docs"} <= written, written
+    ttl = module.resource("google_firestore_field", "expires_at")
+    assert ttl["for_each"] == "${local.firestore_ttl_collections}"
+    assert ttl["field"] == "${local.firestore_ttl_field}"
+    assert module.locals["firestore_ttl_field"] == "expires_at"
+    collections = module.locals["firestore_ttl_collections"]
+    assert set(collections.values()) == {"chatsync_processed", "chatsync_docs"}
+    assert "prefix: str = \"chatsync\"" in store, "the collections above assume the default prefix"
+    assert block(ttl["ttl_config"]) is not None
+    assert ttl["database"] == "${var.firestore_database}"
+    assert "google_firestore_database.state" in " ".join(ttl["depends_on"])
