@@ -238,3 +238,23 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> Tables:
     found = Tables(workdir, terraform)
     found._run("init", "-backend=false", "-input=false")
     return found
+
+
+LANDING_ELSEWHERE: dict[str, str] = {
+    "changeUserRelation": "parser support for manager changes (the HR sources work)",
+    "on_work_item": "the work fan-out handler in functions/main.py",
+    "on_scim": "the SCIM bridge's HTTP entry point (the HR sources work)",
+    "on_hr_webhook": "the HR webhook bridge's HTTP entry point (the HR sources work)",
+    "CHATSYNC_INVOCATION_BUDGET_S": "chatsync.settings reading the invocation budget",
+}
+"""Names Terraform already uses whose code lands on another branch. While one is missing from the
+code, the test naming it is an expected failure; once the code has it, the mark no longer applies
+and the test runs as any other (delete the entry then)."""
+
+
+def until_landed(name: str, present: bool) -> Any:
+    """``pytest.param(name)``, expected to fail while the code for ``name`` has not landed."""
+    if present or name not in LANDING_ELSEWHERE:
+        return pytest.param(name, id=name)
+    reason = f"{name}: waits for {LANDING_ELSEWHERE[name]}"
+    return pytest.param(name, id=name, marks=pytest.mark.xfail(reason=reason, strict=True))
