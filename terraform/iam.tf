@@ -107,6 +107,20 @@ resource "google_pubsub_topic_iam_member" "hr_publisher" {
   member  = google_service_account.hr_publisher.member
 }
 
+# Fan-out: the functions pubsub.json names as a stream's publishers (reconcile and group for the
+# work topic) publish as the runtime account, on that topic only. All functions share the runtime
+# account because it is the one client id allowed domain-wide delegation in the Admin console; a
+# second account would need a second delegation entry. Only the named functions are told the
+# topic (CHATSYNC_WORK_TOPIC).
+resource "google_pubsub_topic_iam_member" "runtime_publishes_fanout" {
+  for_each = { for k, t in local.topics : k => t if length(t.publishers) > 0 }
+
+  project = var.project_id
+  topic   = google_pubsub_topic.events[each.key].name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.runtime.member
+}
+
 # Workspace Events API delivery of Chat membership events (drift).
 resource "google_pubsub_topic_iam_member" "chat_events_publisher" {
   count = var.chat_events_publisher == "" ? 0 : 1

@@ -6,7 +6,7 @@
 locals {
   pubsub = jsondecode(file("${path.module}/pubsub.json"))
 
-  # One entry per event stream, keyed like pubsub.json ("hr", "group", "chat", "reconcile").
+  # One entry per event stream, keyed like pubsub.json ("hr", "group", "chat", "reconcile", "work").
   topics = {
     for t in local.pubsub.topics : t.key => {
       name               = t.topic
@@ -18,6 +18,28 @@ locals {
       dead_letter_pull   = "${t.topic}${local.pubsub.dead_letter_subscription_suffix}"
       function_name      = "${var.name_prefix}-${t.key}"
       max_delivery_tries = local.pubsub.max_delivery_attempts
+      publishers         = try(t.publishers, [])
+    }
+  }
+
+  # Which functions may publish to which stream (pubsub.json "publishers": the reconcile and group
+  # functions fan work items out to the work topic). Each publisher learns the topic's full id.
+  function_publish_environment = {
+    for k in keys(local.topics) : k => {
+      for target, t in local.topics : "CHATSYNC_${upper(target)}_TOPIC" => "projects/${var.project_id}/topics/${t.name}"
+      if contains(t.publishers, k)
+    }
+  }
+
+  # Seconds of work each invocation may start: its timeout less a margin (a tenth, at least 5 s)
+  # for the last write, the store flush and the answer to Pub/Sub, so work that cannot finish in
+  # time is handed back (redelivered or fanned out) instead of being cut off mid-write.
+  invocation_budget_seconds = {
+    for k, f in var.functions : k => f.timeout_seconds - max(5, ceil(f.timeout_seconds / 10))
+  }
+  function_budget_environment = {
+    for k, seconds in local.invocation_budget_seconds : k => {
+      CHATSYNC_INVOCATION_BUDGET_S = tostring(seconds)
     }
   }
 

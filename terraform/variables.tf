@@ -61,17 +61,19 @@ variable "functions" {
     quota_share     = optional(number)
   }))
   description = <<-EOT
-    Sizing per function, keyed like the topics in pubsub.json (hr, group, chat, reconcile).
+    Sizing per function, keyed like the topics in pubsub.json (hr, group, chat, reconcile, work).
     max_instances bounds each function. quota_share is the fraction of the project's Chat budgets
     (chat_writes_per_minute_budget, chat_reads_per_minute_budget) the function may spend, split
     evenly among its instances: CHATSYNC_WRITES_PER_MINUTE = floor(budget x quota_share /
     max_instances), and the same for reads. The shares must sum to at most 1 (counted in
     millionths) and leave every instance at least one write and one read a minute. Set
     quota_share on every function or on none; none gives the equal split per instance
-    floor(budget / sum of max_instances). Defaults: the full reconcile gets 0.6 (180 writes a
-    minute: a 10,000-change reorg in about 56 minutes rather than 5 hours at an equal share), and
-    the event functions keep 0.4 for changes as they happen: hr 0.2 (3 x 20 writes), group 0.1
-    (3 x 10), chat 0.1 (2 x 15, drift reverts). 300 writes and 3000 reads in all.
+    floor(budget / sum of max_instances). Defaults: bulk work gets 0.6, split between the full
+    reconcile (0.3: 1 x 90 writes a minute) and the work items it and the group function fan out
+    (0.3: 2 x 45), 180 writes a minute together (a 10,000-change reorg in about 56 minutes rather
+    than 5 hours at an equal share); the event functions keep 0.4 for changes as they happen:
+    hr 0.2 (3 x 20 writes), group 0.1 (3 x 10), chat 0.1 (2 x 15, drift reverts). 300 writes and
+    3000 reads in all.
     timeout_seconds is also the push subscription's ack deadline, so it is capped at 540 (Pub/Sub
     allows at most 600). Each instance serves one request at a time.
   EOT
@@ -79,12 +81,13 @@ variable "functions" {
     hr        = { max_instances = 3, quota_share = 0.2 }
     group     = { max_instances = 3, quota_share = 0.1 }
     chat      = { max_instances = 2, quota_share = 0.1 }
-    reconcile = { max_instances = 1, quota_share = 0.6, timeout_seconds = 540, memory = "1Gi" }
+    reconcile = { max_instances = 1, quota_share = 0.3, timeout_seconds = 540, memory = "1Gi" }
+    work      = { max_instances = 2, quota_share = 0.3, timeout_seconds = 540 }
   }
 
   validation {
-    condition     = toset(keys(var.functions)) == toset(["hr", "group", "chat", "reconcile"])
-    error_message = "functions must have exactly the keys hr, group, chat and reconcile (the topic keys in pubsub.json)."
+    condition     = toset(keys(var.functions)) == toset(["hr", "group", "chat", "reconcile", "work"])
+    error_message = "functions must have exactly the keys hr, group, chat, reconcile and work (the topic keys in pubsub.json)."
   }
   validation {
     condition     = alltrue([for f in values(var.functions) : f.max_instances >= 1 && f.max_instances <= 100 && floor(f.max_instances) == f.max_instances])
@@ -120,7 +123,7 @@ variable "chat_writes_per_minute_budget" {
     Each instance of a function gets CHATSYNC_WRITES_PER_MINUTE = floor(budget x quota_share /
     max_instances), so with every function at its maximum the project sends
     sum(max_instances x that rate) <= budget. Defaults: hr 3 x 20, group 3 x 10, chat 2 x 15,
-    reconcile 1 x 180 = 300. Lower it when another app shares the project.
+    reconcile 1 x 90, work 2 x 45 = 300. Lower it when another app shares the project.
   EOT
   default     = 300
 
@@ -143,7 +146,8 @@ variable "chat_reads_per_minute_budget" {
   description = <<-EOT
     Chat membership reads per minute for the whole project (Chat quota: 3000 per project). Each
     instance of a function gets CHATSYNC_READS_PER_MINUTE = floor(budget x quota_share /
-    max_instances). Defaults: hr 3 x 200, group 3 x 100, chat 2 x 150, reconcile 1 x 1800 = 3000.
+    max_instances). Defaults: hr 3 x 200, group 3 x 100, chat 2 x 150, reconcile 1 x 900,
+    work 2 x 450 = 3000.
   EOT
   default     = 3000
 

@@ -170,8 +170,20 @@ def per_instance_rates(functions: dict[str, dict[str, Any]], budget: int) -> dic
 def environment_names(module: Module) -> set[str]:
     """Every variable Terraform sets on the functions: shared and per-function rate names."""
     shared = set(module.locals["function_environment"])
-    rates = set(re.findall(r"\b([A-Z][A-Z0-9_]+) =", module.locals["function_rate_environment"]))
-    return shared | rates
+    per_function = set()
+    for name in PER_FUNCTION_ENVIRONMENT:
+        per_function |= set(re.findall(r"\b([A-Z][A-Z0-9_]+) =", module.locals[name]))
+    publish = module.locals["function_publish_environment"]
+    per_function |= {
+        f"CHATSYNC_{t['key'].upper()}_TOPIC" for t in load_json(TERRAFORM / "pubsub.json")["topics"]
+        if t.get("publishers")
+    }
+    assert '"CHATSYNC_${upper(target)}_TOPIC" =>' in publish
+    return shared | per_function
+
+
+PER_FUNCTION_ENVIRONMENT = ("function_rate_environment", "function_budget_environment")
+"""Locals that hold environment variables set per function (maps by function key)."""
 
 
 SCOPES_JSON = FUNCTIONS / "chatsync" / "scopes.json"
@@ -246,6 +258,7 @@ LANDING_ELSEWHERE: dict[str, str] = {
     "on_scim": "the SCIM bridge's HTTP entry point (the HR sources work)",
     "on_hr_webhook": "the HR webhook bridge's HTTP entry point (the HR sources work)",
     "CHATSYNC_INVOCATION_BUDGET_S": "chatsync.settings reading the invocation budget",
+    "CHATSYNC_WORK_TOPIC": "chatsync.settings reading the work topic (the fan-out work)",
 }
 """Names Terraform already uses whose code lands on another branch. While one is missing from the
 code, the test naming it is an expected failure; once the code has it, the mark no longer applies
