@@ -62,3 +62,18 @@ output "workspace_audit_sink_writer_identity" {
   description = "Writer identity of the organization log sink (null when org_id is empty)."
   value       = one(google_logging_organization_sink.workspace_audit[*].writer_identity)
 }
+
+output "hr_bridge_uris" {
+  description = "URL of each HR bridge function (scim, webhook): give the SCIM one to the identity provider and the webhook one to each HR vendor. Reachable from outside only with expose_hr_bridges."
+  value       = { for k, f in google_cloudfunctions2_function.hr_bridge : k => f.service_config[0].uri }
+}
+
+output "hr_bridge_secrets" {
+  description = "Secret Manager secrets created empty for the HR bridges, keyed <bridge>/<secret>: add each value with gcloud secrets versions add <id> --data-file=- before exposing the bridges."
+  value       = { for k, s in google_secret_manager_secret.hr_bridge : k => s.secret_id }
+}
+
+output "hr_bridge_service_account_emails" {
+  description = "Runtime account of each HR bridge: publisher on the HR topic and accessor of its own secrets only."
+  value       = { for k, a in google_service_account.hr_bridge : k => a.email }
+}

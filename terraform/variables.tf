@@ -392,3 +392,38 @@ variable "chat_events_publisher" {
     error_message = "chat_events_publisher must be empty or serviceAccount:<email of a Google service account>."
   }
 }
+
+variable "expose_hr_bridges" {
+  type        = bool
+  description = "Let the identity provider and HR vendors reach the SCIM and webhook functions from the internet: ingress ALLOW_ALL and roles/run.invoker for allUsers on those two functions only. Safe only because each request must carry the SCIM bearer token or a valid vendor signature, checked in constant time in the function (see hr_bridges.tf). Add the secret values before turning it on."
+  default     = false
+}
+
+variable "hr_webhook_vendors" {
+  type        = list(string)
+  description = "HR systems whose signed webhooks on_hr_webhook accepts; each gets its own signing-secret container (<prefix>-webhook-<vendor>) mounted into that function only."
+  default     = ["bamboohr", "hibob", "personio", "gusto"]
+
+  validation {
+    condition     = alltrue([for v in var.hr_webhook_vendors : can(regex("^[a-z][a-z0-9]{1,19}$", v))]) && length(distinct(var.hr_webhook_vendors)) == length(var.hr_webhook_vendors)
+    error_message = "hr_webhook_vendors must be distinct names of 2-20 lowercase letters and digits, starting with a letter (they name secrets and environment variables)."
+  }
+}
+
+variable "hr_bridges" {
+  type = object({
+    max_instances   = optional(number, 2)
+    timeout_seconds = optional(number, 60)
+  })
+  description = "Sizing of the two HR bridge functions (SCIM and webhooks). They do not call Chat, so they take no part of the Chat budgets; max_instances bounds what a flood of requests can cost."
+  default     = {}
+
+  validation {
+    condition     = var.hr_bridges.max_instances >= 1 && var.hr_bridges.max_instances <= 20 && floor(var.hr_bridges.max_instances) == var.hr_bridges.max_instances
+    error_message = "hr_bridges.max_instances must be a whole number from 1 to 20."
+  }
+  validation {
+    condition     = var.hr_bridges.timeout_seconds >= 10 && var.hr_bridges.timeout_seconds <= 300
+    error_message = "hr_bridges.timeout_seconds must be 10-300: IdPs and webhook senders give up long before."
+  }
+}

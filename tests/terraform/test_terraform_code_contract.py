@@ -189,3 +189,26 @@ def test_topic_names_match_the_local_pubsub_script(pubsub_config: dict[str, Any]
     assert created <= ours | dead, (
         f"local script has topics Terraform lacks: {sorted(created - ours - dead)}"
     )
+
+
+def _http_functions() -> set[str]:
+    """Top-level functions of functions/main.py decorated with ``@functions_framework.http``."""
+    tree = ast.parse((FUNCTIONS / "main.py").read_text(encoding="utf-8"))
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if isinstance(target, ast.Attribute) and target.attr == "http":
+                    found.add(node.name)
+    return found
+
+
+@pytest.mark.parametrize(
+    "entry_point",
+    [until_landed(e, present=e in _http_functions()) for e in ("on_scim", "on_hr_webhook")],
+)
+def test_hr_bridge_entry_points_are_http_functions(module: Module, entry_point: str) -> None:
+    """The two HR bridges Terraform deploys are HTTP functions of functions/main.py."""
+    assert f'entry_point = "{entry_point}"' in module.text["terraform/hr_bridges.tf"]
+    assert entry_point in _http_functions()
