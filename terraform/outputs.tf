@@ -77,3 +77,13 @@ output "hr_bridge_service_account_emails" {
   description = "Runtime account of each HR bridge: publisher on the HR topic and accessor of its own secrets only."
   value       = { for k, a in google_service_account.hr_bridge : k => a.email }
 }
+
+output "log_metric_types" {
+  description = "Monitoring metric type of each chatsync log-based metric (logging.googleapis.com/user/<prefix>/<name>), for ad-hoc charts and alerts."
+  value       = local.metric_type
+}
+
+output "dashboard_id" {
+  description = "The chatsync Cloud Monitoring dashboard."
+  value       = google_monitoring_dashboard.chatsync.id
+}

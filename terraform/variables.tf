@@ -427,3 +427,36 @@ variable "hr_bridges" {
     error_message = "hr_bridges.timeout_seconds must be 10-300: IdPs and webhook senders give up long before."
   }
 }
+
+variable "notification_channels" {
+  type        = list(string)
+  description = "Cloud Monitoring notification channels (projects/P/notificationChannels/N) every chatsync alert notifies. Empty: the alerts open incidents in the console only."
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.notification_channels : can(regex("^projects/[a-z0-9-]+/notificationChannels/[0-9]+$", c))])
+    error_message = "notification_channels must be ids such as projects/my-project/notificationChannels/1234567890."
+  }
+}
+
+variable "rate_limited_alert_threshold" {
+  type        = number
+  description = "The 429 alert fires when more than this many membership changes failed on Chat's rate limit within 10 minutes (each is one change whose in-delivery retries all got 429)."
+  default     = 5
+
+  validation {
+    condition     = var.rate_limited_alert_threshold >= 0 && floor(var.rate_limited_alert_threshold) == var.rate_limited_alert_threshold
+    error_message = "rate_limited_alert_threshold must be a whole number, 0 or more."
+  }
+}
+
+variable "full_reconcile_max_gap" {
+  type        = string
+  description = "How long without a full reconcile before the alert fires. Cloud Monitoring's longest metric-absence window is 23.5 hours (84600s), so \"none in 24 hours\" is checked as none in 84600s; keep reconcile_schedule running several times within it."
+  default     = "84600s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.full_reconcile_max_gap)) && try(tonumber(trimsuffix(var.full_reconcile_max_gap, "s")) >= 3600 && tonumber(trimsuffix(var.full_reconcile_max_gap, "s")) <= 84600 && tonumber(trimsuffix(var.full_reconcile_max_gap, "s")) % 60 == 0, false)
+    error_message = "full_reconcile_max_gap must be whole minutes in seconds from 3600s to 84600s (Monitoring's longest absence window), e.g. \"84600s\"."
+  }
+}
