@@ -53,7 +53,9 @@ class Capture:
         for record in records:
             if record.get("raw"):
                 continue  # not a JSON line (functions-framework's own start-up text)
-            self.rows.append({"scenario": self.scenario, "entry_point": entry_point, "line": record})
+            self.rows.append(
+                {"scenario": self.scenario, "entry_point": entry_point, "line": record}
+            )
 
 
 @contextmanager
@@ -95,11 +97,13 @@ def _post(procs: dict[str, Any], message: Any) -> int:
     return status
 
 
-def _hire(email: str, event_id: str, department: str = "Platform") -> Any:
-    """An HR hire for someone the directory already has (the demo org), as the bridge sends it."""
+def _job_change(email: str, event_id: str, department: str = "Platform") -> Any:
+    """An HR job change moving someone of the demo org to ``department``, as the bridge sends
+    it: chatsync adds them to that department's space (the write the scenario makes fail)."""
     from chatsync import messages
 
-    data = {
+    hr_id = "hr-" + email.partition("@")[0]
+    data: dict[str, Any] = {
         "schema": "dirsync.hr.v1",
         "event_id": event_id,
         "event_type": "person.job_changed",
@@ -107,7 +111,7 @@ def _hire(email: str, event_id: str, department: str = "Platform") -> Any:
         "effective_at": "2026-11-20",
         "emitted_at": "2026-11-20T09:00:00Z",
         "source": {"system": "bamboohr", "tenant": "acme", "event_id": "src-" + event_id},
-        "subject": {"hr_id": "hr-" + email.split("@")[0], "work_email": email},
+        "subject": {"hr_id": hr_id, "work_email": email},
         "person": {
             "employment_status": "active",
             "department": department,
@@ -117,9 +121,9 @@ def _hire(email: str, event_id: str, department: str = "Platform") -> Any:
     }
     attributes = {
         "schema": "dirsync.hr.v1",
-        "event_type": data["event_type"],
+        "event_type": "person.job_changed",
         "source_system": "bamboohr",
-        "subject_id": data["subject"]["hr_id"],
+        "subject_id": hr_id,
     }
     return messages.TestMessage(
         origin="capture",
@@ -184,38 +188,48 @@ def run_scenarios(capture: Capture) -> None:
     from workspace_emulator.server import EmulatorServer
 
     with tempfile.TemporaryDirectory(prefix="chatsync-capture-") as tmp:
-        with EmulatorServer(demo.DEMO_SEED) as emu, tapped(capture):
-            with demo.functions(_environment(emu, tmp)) as procs:
-                capture.scenario = "drift-reverted"
-                since = len(emu.events())
-                emu.manual_change(PLATFORM, "dev.patel@example.com", "add")
-                for message in _chat_events(emu, since):
-                    _post(procs, message)
+        with (
+            EmulatorServer(demo.DEMO_SEED) as emu,
+            tapped(capture),
+            demo.functions(_environment(emu, tmp)) as procs,
+        ):
+            _revert_mode_scenarios(capture, emu, procs)
+        report = {"CHATSYNC_DRIFT_MODE": "report", "CHATSYNC_STATE_PATH": f"{tmp}/report.sqlite3"}
+        with (
+            EmulatorServer(demo.DEMO_SEED) as emu,
+            tapped(capture),
+            demo.functions(_environment(emu, tmp, **report)) as procs,
+        ):
+            capture.scenario = "drift-reported"
+            _manual_add(emu, procs)
 
-                capture.scenario = "rate-limited"
-                emu.fail_next("spaces.members.create", 8, status=429, retry_after=0.05)
-                _post(procs, _hire("ben.kraus@example.com", "capture-429"))
-                emu.clear_faults()
 
-                capture.scenario = "permission-denied"
-                emu.fail_next("spaces.members.create", 2, status=403)
-                _post(procs, _hire("clara.diaz@example.com", "capture-403"))
-                emu.clear_faults()
+def _manual_add(emu: Any, procs: dict[str, Any]) -> None:
+    """Someone adds a person to a managed space by hand; the Workspace Event reaches chatsync."""
+    since = len(emu.events())
+    emu.manual_change(PLATFORM, "dev.patel@example.com", "add")
+    for message in _chat_events(emu, since):
+        _post(procs, message)
 
-                capture.scenario = "plan-held"
-                for email in _sales_people(emu):
-                    emu.directory_update_user(email, {"employment_status": "terminated"})
-                _post(procs, _tick("capture-held-tick"))
 
-        with EmulatorServer(demo.DEMO_SEED) as emu, tapped(capture):
-            env = _environment(emu, tmp, CHATSYNC_DRIFT_MODE="report")
-            env["CHATSYNC_STATE_PATH"] = str(Path(tmp) / "report.sqlite3")
-            with demo.functions(env) as procs:
-                capture.scenario = "drift-reported"
-                since = len(emu.events())
-                emu.manual_change(PLATFORM, "dev.patel@example.com", "add")
-                for message in _chat_events(emu, since):
-                    _post(procs, message)
+def _revert_mode_scenarios(capture: Capture, emu: Any, procs: dict[str, Any]) -> None:
+    capture.scenario = "drift-reverted"
+    _manual_add(emu, procs)
+
+    capture.scenario = "rate-limited"
+    emu.fail_next("spaces.members.create", 8, status=429, retry_after=0.05)
+    _post(procs, _job_change("ben.kraus@example.com", "capture-429"))
+    emu.clear_faults()
+
+    capture.scenario = "permission-denied"
+    emu.fail_next("spaces.members.create", 2, status=403)
+    _post(procs, _job_change("clara.diaz@example.com", "capture-403"))
+    emu.clear_faults()
+
+    capture.scenario = "plan-held"
+    for email in _sales_people(emu):
+        emu.directory_update_user(email, {"employment_status": "terminated"})
+    _post(procs, _tick("capture-held-tick"))
 
 
 def _sales_people(emu: Any) -> list[str]:

@@ -73,7 +73,11 @@ def _default(body: dict[str, Any]) -> str:
     if "default" not in body:
         return "n/a"
     text = _hcl(body["default"])
-    return f"<pre>{text}</pre>" if isinstance(body["default"], dict) and body["default"] else f"`{text}`"
+    return (
+        f"<pre>{text}</pre>"
+        if isinstance(body["default"], dict) and body["default"]
+        else f"`{text}`"
+    )
 
 
 def tables() -> str:

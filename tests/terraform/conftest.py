@@ -175,7 +175,8 @@ def environment_names(module: Module) -> set[str]:
         per_function |= set(re.findall(r"\b([A-Z][A-Z0-9_]+) =", module.locals[name]))
     publish = module.locals["function_publish_environment"]
     per_function |= {
-        f"CHATSYNC_{t['key'].upper()}_TOPIC" for t in load_json(TERRAFORM / "pubsub.json")["topics"]
+        f"CHATSYNC_{t['key'].upper()}_TOPIC"
+        for t in load_json(TERRAFORM / "pubsub.json")["topics"]
         if t.get("publishers")
     }
     assert '"CHATSYNC_${upper(target)}_TOPIC" =>' in publish

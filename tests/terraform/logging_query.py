@@ -62,7 +62,7 @@ def tokenize(query: str) -> list[Token]:
             break
         match = _TOKEN.match(query, position)
         if match is None:
-            raise UnsupportedQuery(f"cannot read {query[position:position + 30]!r}")
+            raise UnsupportedQuery(f"cannot read {query[position : position + 30]!r}")
         position = match.end()
         kind = match.lastgroup
         assert kind is not None

@@ -58,8 +58,8 @@ def test_missing_fields_match_nothing_not_even_inequality() -> None:
 
 def test_implicit_and_between_terms() -> None:
     """Adjacent comparisons are ANDed."""
-    assert matches('severity=WARNING jsonPayload.attempts=3', ENTRY)
-    assert not matches('severity=WARNING jsonPayload.attempts=4', ENTRY)
+    assert matches("severity=WARNING jsonPayload.attempts=3", ENTRY)
+    assert not matches("severity=WARNING jsonPayload.attempts=4", ENTRY)
 
 
 @pytest.mark.parametrize(

@@ -44,18 +44,23 @@ def _failed(line: Line) -> bool:
 
 EXPECTED: dict[str, Callable[[Line], bool]] = {
     # What each metric is meant to count, stated from the code that writes the line.
-    "changes_applied": lambda line: line.get("outcome") == "applied"
-    and line.get("action") in {"add", "promote", "demote", "remove"},
+    "changes_applied": lambda line: (
+        line.get("outcome") == "applied"
+        and line.get("action") in {"add", "promote", "demote", "remove"}
+    ),
     "plans_held": lambda line: _message(line).startswith("plan held:"),
     "drift_reverted": lambda line: _message(line).startswith("drift: a manual change"),
     "drift_reported": lambda line: _message(line).startswith("drift reported, not reverted"),
     "messages_dropped": lambda line: _message(line).startswith("event dropped: permanent error"),
     "retryable_failures": lambda line: _message(line) == "event will be redelivered",
     "chat_rate_limited": lambda line: _failed(line) and " -> 429 " in _message(line),
-    "chat_authorization_failures": lambda line: line.get("outcome") == "failed_permanent"
-    and bool(re.search(r" -> 40[13] ", _message(line))),
-    "full_reconciles": lambda line: _message(line) == "full reconcile planned"
-    and line.get("event_type") == "reconcile",
+    "chat_authorization_failures": lambda line: (
+        line.get("outcome") == "failed_permanent"
+        and bool(re.search(r" -> 40[13] ", _message(line)))
+    ),
+    "full_reconciles": lambda line: (
+        _message(line) == "full reconcile planned" and line.get("event_type") == "reconcile"
+    ),
 }
 
 
@@ -186,7 +191,9 @@ def test_authorization_failures_are_split_by_space_and_status() -> None:
     (metric,) = [m for m in METRICS if m["name"] == "chat_authorization_failures"]
     for index in check_metric(metric, ROWS):
         entry = log_entry(ROWS[index])
-        assert extract(metric["labels"]["space"]["extractor"], entry) == ROWS[index]["line"]["space"]
+        assert (
+            extract(metric["labels"]["space"]["extractor"], entry) == ROWS[index]["line"]["space"]
+        )
         assert extract(metric["labels"]["status"]["extractor"], entry) in {"401", "403"}
 
 
@@ -206,9 +213,7 @@ def test_terraform_builds_each_metric_from_the_json(module: Module) -> None:
         "${{for k, label in each.value.labels : k => label.extractor}}"
     )
     clause = module.locals["function_logs_filter"]
-    assert clause.startswith('resource.type=\\"cloud_run_revision\\" AND ') or clause.startswith(
-        'resource.type="cloud_run_revision" AND '
-    )
+    assert clause.startswith('resource.type="cloud_run_revision" AND ')
     services = module.locals["function_services"]
     assert "t.function_name" in services and "keys(local.hr_bridges)" in services
 

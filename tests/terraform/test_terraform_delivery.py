@@ -370,7 +370,7 @@ def test_firestore_ttl_covers_the_collections_the_store_writes(module: Module) -
     assert module.locals["firestore_ttl_field"] == "expires_at"
     collections = module.locals["firestore_ttl_collections"]
     assert set(collections.values()) == {"chatsync_processed", "chatsync_docs"}
-    assert "prefix: str = \"chatsync\"" in store, "the collections above assume the default prefix"
+    assert 'prefix: str = "chatsync"' in store, "the collections above assume the default prefix"
     assert block(ttl["ttl_config"]) is not None
     assert ttl["database"] == "${var.firestore_database}"
     assert "google_firestore_database.state" in " ".join(ttl["depends_on"])

@@ -63,7 +63,9 @@ def test_public_members_only_on_the_exposed_hr_bridges(module: Module) -> None:
 def test_hr_bridges_are_reachable_from_outside_only_when_exposed(module: Module) -> None:
     """Ingress ALLOW_ALL only with expose_hr_bridges; the event functions never take ALLOW_ALL by
     this switch."""
-    bridge = block(module.resource("google_cloudfunctions2_function", "hr_bridge")["service_config"])
+    bridge = block(
+        module.resource("google_cloudfunctions2_function", "hr_bridge")["service_config"]
+    )
     assert bridge["ingress_settings"] == (
         '${var.expose_hr_bridges ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"}'
     )
@@ -100,10 +102,10 @@ def test_each_hr_bridge_publishes_to_the_hr_topic_and_reads_its_own_secrets_only
     assert read["for_each"] == "${local.hr_bridge_secrets}"
     assert unwrap(read["secret_id"]) == "google_secret_manager_secret.hr_bridge[each.key].secret_id"
     # The secret's own bridge, not any bridge: the key of each secret names its bridge.
-    assert unwrap(read["member"]) == (
-        "google_service_account.hr_bridge[each.value.bridge].member"
+    assert unwrap(read["member"]) == ("google_service_account.hr_bridge[each.value.bridge].member")
+    bridge = block(
+        module.resource("google_cloudfunctions2_function", "hr_bridge")["service_config"]
     )
-    bridge = block(module.resource("google_cloudfunctions2_function", "hr_bridge")["service_config"])
     assert unwrap(bridge["service_account_email"]) == (
         "google_service_account.hr_bridge[each.key].email"
     )
@@ -118,11 +120,14 @@ def test_hr_bridge_secrets_are_created_empty_and_mounted_not_stored(module: Modu
     assert block(block(secret["replication"])["auto"]) is not None
     bridges = module.locals["hr_bridges"]
     assert set(bridges["scim"]["secrets"]) == {"scim-token"}
-    assert 'for vendor in var.hr_webhook_vendors : "webhook-${vendor}" =>' in (
-        bridges["webhook"]["secrets"]
+    assert (
+        'for vendor in var.hr_webhook_vendors : "webhook-${vendor}" =>'
+        in (bridges["webhook"]["secrets"])
     )
     assert module.variables["hr_webhook_vendors"]["default"]
-    bridge = block(module.resource("google_cloudfunctions2_function", "hr_bridge")["service_config"])
+    bridge = block(
+        module.resource("google_cloudfunctions2_function", "hr_bridge")["service_config"]
+    )
     assert "secret_environment_variables" not in bridge
     (volumes,) = bridge["dynamic"]
     volume = volumes["secret_volumes"]
