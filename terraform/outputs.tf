@@ -1,5 +1,5 @@
 output "function_uris" {
-  description = "Cloud Run URL of each function, keyed like pubsub.json (hr, group, chat, reconcile)."
+  description = "Cloud Run URL of each function, keyed like pubsub.json (hr, group, chat, reconcile, work)."
   value       = { for k, f in google_cloudfunctions2_function.this : k => f.service_config[0].uri }
 }
 
