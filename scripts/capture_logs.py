@@ -14,7 +14,9 @@ processes ``chatsync demo`` starts), talking to the Workspace emulator:
 2. Scenarios the demo's story does not reach, on a fresh emulator with the demo's org:
    drift reverted and drift reported (a manual change in a managed space, delivered as the
    Workspace Event the emulator emits), Chat answering 429 until the retries run out, Chat
-   answering 403, and a full reconcile whose plan exceeds a safety limit and is held.
+   answering 403, a malformed message (dropped), and a full reconcile whose plan exceeds a
+   safety limit and is held. Each waits for the delivery's last line (``event handled``,
+   ``event dropped`` or ``event will be redelivered``), so no line is lost to timing.
 
     .venv/bin/python scripts/capture_logs.py            # rewrite the file (about 20 s)
     .venv/bin/python scripts/capture_logs.py --out F    # elsewhere
@@ -87,14 +89,28 @@ def run_demo(capture: Capture) -> None:
         raise SystemExit(f"chatsync demo exited {status}: the capture would not be a real run")
 
 
-def _post(procs: dict[str, Any], message: Any) -> int:
+FINAL_LINES = (
+    "event handled",
+    "event dropped: permanent error, acked without retry",
+    "event will be redelivered",
+)
+"""What functions/main.py logs last for a delivery: wait for one before the next scenario."""
+
+
+def _post(procs: dict[str, Any], message: Any, *, timeout: float = 30.0) -> int:
+    """Deliver ``message`` and keep reading its function's lines until the delivery's last one."""
+    import time
+
     from chatsync import demo
 
     proc = procs[message.entry_point]
     headers, body = message.cloud_event()
     status = demo._post(proc.url, headers, body)
-    proc.drain()
-    return status
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(r.get("message") in FINAL_LINES for r in proc.drain()):
+            return status
+    raise SystemExit(f"{message.entry_point} logged no final line within {timeout:.0f}s")
 
 
 def _job_change(email: str, event_id: str, department: str = "Platform") -> Any:
@@ -213,6 +229,8 @@ def _manual_add(emu: Any, procs: dict[str, Any]) -> None:
 
 
 def _revert_mode_scenarios(capture: Capture, emu: Any, procs: dict[str, Any]) -> None:
+    from chatsync import demo, messages
+
     capture.scenario = "drift-reverted"
     _manual_add(emu, procs)
 
@@ -225,6 +243,10 @@ def _revert_mode_scenarios(capture: Capture, emu: Any, procs: dict[str, Any]) ->
     emu.fail_next("spaces.members.create", 2, status=403)
     _post(procs, _job_change("clara.diaz@example.com", "capture-403"))
     emu.clear_faults()
+
+    capture.scenario = "malformed"
+    (malformed,) = messages.load([demo.DEMO_STORY / "09-malformed.json"])
+    _post(procs, malformed)
 
     capture.scenario = "plan-held"
     for email in _sales_people(emu):

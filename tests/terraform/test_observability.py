@@ -141,6 +141,7 @@ def test_capture_comes_from_every_scenario() -> None:
         "drift-reported",
         "rate-limited",
         "permission-denied",
+        "malformed",
         "plan-held",
     }
     assert {row["entry_point"] for row in ROWS} >= {
