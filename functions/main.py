@@ -81,6 +81,13 @@ def on_reconcile_tick(cloud_event: CloudEvent) -> None:
     _handle(cloud_event, "on_reconcile_tick")
 
 
+@functions_framework.cloud_event
+def on_work_item(cloud_event: CloudEvent) -> None:
+    """Work items a full reconcile or a large group event fanned out: one slice each, applied
+    within the invocation budget (a continuation is published when it runs out)."""
+    _handle(cloud_event, "on_work_item")
+
+
 @functools.cache
 def bridge(name: str) -> Callable[[flask.Request], Response]:
     """The SCIM or webhook app, built once per instance; imported here, not at cold start of

@@ -58,6 +58,11 @@ def build_pipeline(
         from chatsync.adapters.snapshot import FileSink
 
         snapshot_sink = FileSink(settings.snapshot_uri)
+    work = None
+    if settings.work_topic:
+        from chatsync.adapters.pubsub import PubSubWorkQueue
+
+        work = PubSubWorkQueue(settings.work_topic)
     limits = Limits(
         writes_per_minute=settings.writes_per_minute, reads_per_minute=settings.reads_per_minute
     )
@@ -85,6 +90,10 @@ def build_pipeline(
         workspace_events=events,
         events_topic=settings.events_topic,
         snapshot_sink=snapshot_sink,
+        work=work,
+        invocation_budget_s=settings.invocation_budget_s,
+        work_item_size=settings.work_item_size,
+        stall_minutes=settings.stall_minutes,
     )
 
 

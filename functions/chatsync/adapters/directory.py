@@ -2,8 +2,13 @@
 
 A person event carries its own snapshot; a group or audit-log event does not, so the person's
 facts are re-read here (users.get, groups.list by userKey, walking up nested groups). The full
-reconcile reads everyone (users.list) and every group's members (members.list with
-includeDerivedMembership) once.
+reconcile reads everyone (users.list) once, and the members of only the groups its rules name
+(members.list with includeDerivedMembership, so members of nested groups count); a snapshot for
+a rules review, whose rules may name any group, reads every group of the customer.
+
+Listings are read page by page, and each page is retried on its own (``page_retry``, set by
+``RetryingDirectory``): a 503 on page 150 of 200 of users.list costs that page again, not the
+149 already read.
 
 Directory fields -> person facts:
     primaryEmail                     email
@@ -20,7 +25,8 @@ Directory fields -> person facts:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+import functools
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from chatsync.adapters.googleapi import PerThreadService, check_response
@@ -105,6 +111,8 @@ class DirectoryClient:
             "admin", "directory_v1", credentials, endpoint=endpoint, timeout=timeout
         )
         self._customer = customer
+        self.page_retry: Callable[[Callable[[], Any]], Any] = _no_retry
+        """Runs one page request; ``app.retrying.RetryingDirectory`` sets its retry loop here."""
         self.calls = 0
 
     def _service(self) -> Any:
@@ -150,23 +158,20 @@ class DirectoryClient:
                     frontier.append(address)
         return frozenset(seen)
 
-    def list_people(self) -> list[Person]:
-        """Everyone in the customer, with their groups (one members.list per group)."""
+    def list_people(self, groups: Collection[Email] | None = None) -> list[Person]:
+        """Everyone in the customer, with their memberships of ``groups`` (one members.list
+        per group, nested members included; a group that does not exist has no members);
+        ``None``: of every group of the customer."""
+        if groups is None:
+            groups = self._every_group()
         memberships: dict[Email, set[Email]] = {}
-        for group in self._pages(
-            lambda token: (
-                self._service()
-                .groups()
-                .list(customer=self._customer, maxResults=200, **_token(token))
-            ),
-            "groups",
-            "groups.list",
-        ):
-            address = _maybe_email(group.get("email"))
-            if address is None:
-                continue
-            for member in self.group_members(address):
-                memberships.setdefault(member, set()).add(address)
+        for group in sorted(set(groups)):
+            try:
+                members = self.group_members(group)
+            except errors.PersonNotFound:
+                continue  # a rule naming a group nobody created: nobody is in it
+            for member in members:
+                memberships.setdefault(member, set()).add(group)
         people = []
         for user in self._pages(
             lambda token: (
@@ -182,6 +187,22 @@ class DirectoryClient:
                 continue
             people.append(person_from_json(user, frozenset(memberships.get(address, ()))))
         return people
+
+    def _every_group(self) -> list[Email]:
+        found = []
+        for group in self._pages(
+            lambda token: (
+                self._service()
+                .groups()
+                .list(customer=self._customer, maxResults=200, **_token(token))
+            ),
+            "groups",
+            "groups.list",
+        ):
+            address = _maybe_email(group.get("email"))
+            if address is not None:
+                found.append(address)
+        return found
 
     def group_members(self, group: Email) -> frozenset[Email]:
         """Every user in ``group``, members of nested groups included."""
@@ -203,14 +224,23 @@ class DirectoryClient:
                     users.add(address)
         return frozenset(users)
 
+    def _execute_page(self, request: Any, token: str | None, call: str) -> Any:
+        return self._execute(request(token), call=call)
+
     def _pages(self, request: Any, key: str, call: str) -> Iterator[dict[str, Any]]:
-        token = None
+        token: str | None = None
         while True:
-            body = self._execute(request(token), call=f"directory {call}")
+            body = self.page_retry(
+                functools.partial(self._execute_page, request, token, f"directory {call}")
+            )
             yield from (x for x in body.get(key) or () if isinstance(x, dict))
             token = body.get("nextPageToken")
             if not token:
                 return
+
+
+def _no_retry(call: Callable[[], Any]) -> Any:
+    return call()
 
 
 def _token(token: str | None) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Publish test messages to Pub/Sub, as the real publishers (HR bridge, log sink) would.
+"""Publish to Pub/Sub: test messages, as the real publishers (HR bridge, log sink) would, and
+work items of a fanned-out run (``PubSubWorkQueue``, the ``WorkQueue`` port on the work topic).
 
     publish(batch, project="chatsync-local")  # -> the server-assigned message ids, in order
 
@@ -12,8 +13,8 @@ server assigns ``messageId``: a file's ``message_id`` is only used by the in-pro
 ``--to URL`` replays, so a "duplicate" published twice arrives as two messages that share an
 ``event_id`` -- which is exactly what a publisher retry looks like in production.
 
-google-cloud-pubsub is imported inside ``publish``: the functions never publish, and must not
-pay for the import at cold start.
+google-cloud-pubsub is imported at the first publish, not at cold start: only the reconcile and
+group functions publish (work items), and only when a run is large enough.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from chatsync.domain import messages
+from chatsync.domain import errors, messages, work_codec
+from chatsync.domain.work_items import WorkMessage
 
 PUBSUB_JSON = Path(__file__).resolve().parents[3] / "terraform" / "pubsub.json"
 """The one source of truth for topic names (present in a checkout, not in the deployed source)."""
@@ -87,6 +89,47 @@ def publish(
         # the cross-key order of a story too (the tests rely on it).
         futures[-1].result(timeout=timeout)
     return [str(f.result(timeout=timeout)) for f in futures]
+
+
+class PubSubWorkQueue:
+    """Work items to ``topic`` (``projects/P/topics/chatsync-work``, CHATSYNC_WORK_TOPIC).
+
+    No ordering key: items are independent (a space's operations are in one item, or in slices
+    without order between them; ``domain.work_items``). Every publish is awaited: a failure
+    raises ``RetryableError``, so the delivery that fanned out is redelivered and plans again.
+    ``PUBSUB_EMULATOR_HOST`` points it at the emulator, as for ``publish``.
+    """
+
+    def __init__(self, topic: str, *, timeout: float = 60.0, emulator_host: str | None = None):
+        self.topic = topic
+        self.timeout = timeout
+        self.emulator_host = emulator_host
+        self._publisher: Any = None
+        self.published = 0
+
+    def publish(self, messages: Sequence[WorkMessage]) -> None:
+        if self._publisher is None:
+            self._publisher = _client(self.emulator_host or os.environ.get("PUBSUB_EMULATOR_HOST"))
+        futures = [
+            self._publisher.publish(
+                self.topic,
+                work_codec.encode(m),
+                kind=work_codec.KIND,
+                run_id=m.item.run_id,
+                item=str(m.item.index),
+                cursor=str(m.cursor),
+            )
+            for m in messages
+        ]
+        try:
+            for future in futures:
+                future.result(timeout=self.timeout)
+        except Exception as exc:
+            raise errors.RetryableError(
+                f"publishing work items to {self.topic} failed: {type(exc).__name__}: {exc}",
+                delay=None,
+            ) from exc
+        self.published += len(messages)
 
 
 def _client(emulator_host: str | None) -> Any:

@@ -11,7 +11,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from chatsync.app.logs import Logger
-from chatsync.app.ports import ChatMembers, Directory, SnapshotSink, StateStore, WorkspaceEvents
+from chatsync.app.ports import (
+    ChatMembers,
+    Directory,
+    SnapshotSink,
+    StateStore,
+    WorkQueue,
+    WorkspaceEvents,
+)
 from chatsync.app.retrying import RetryPolicy
 from chatsync.domain.model import Email, SpaceName, SpaceType
 from chatsync.domain.rules import Ruleset
@@ -29,6 +36,12 @@ class Options:
     """``revert`` or ``report`` a manual change that contradicts the rules (see app.drifting)."""
     events_topic: str = ""
     """The Pub/Sub topic Workspace Events subscriptions deliver to."""
+    invocation_budget_s: float = 270.0
+    """Seconds of work one invocation may start (a work item continues in another after it)."""
+    work_item_size: int = 100
+    """Operations or people per work item."""
+    stall_minutes: float = 30.0
+    """A run without progress for this long is reported as stalled."""
 
 
 @dataclass
@@ -79,3 +92,8 @@ class Deps:
     """This instance's name in per-person leases (see app.leasing)."""
     snapshot_sink: SnapshotSink | None = None
     """Where a full reconcile publishes its snapshot (CHATSYNC_SNAPSHOT_URI); None: nowhere."""
+    work: WorkQueue | None = None
+    """Where large change sets go as work items (CHATSYNC_WORK_TOPIC); None: applied here."""
+    started: float | None = None
+    """``clock()`` when this invocation began (the invocation budget counts from it); None:
+    when the use case starts."""

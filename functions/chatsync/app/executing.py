@@ -58,6 +58,8 @@ class Note(Enum):
     STALE = "stale"
     DEFERRED = "deferred"
     ALREADY_APPLIED = "already_applied"
+    FANNED_OUT = "fanned_out"
+    """Published as work items (``app.fanout``): other invocations apply the changes."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,17 @@
 """A group change or a Directory user change: everyone it names, planned as one.
 
-One plan for everyone the event names, so the safety limits count the whole event.
+One plan for everyone the event names, so the safety limits count the whole event. A group with
+more than ``fanout.GROUP_INLINE_MAX`` people is fanned out instead (when a work topic is set):
+its people become work items, each planned and applied by ``on_work_item`` within its budget, so
+a large group never times out the group function; the rolling window (``safety:``
+``max_removals_per_window``) still counts every item's removals.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chatsync.app import applying, facts
+from chatsync.app import applying, facts, fanout
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Report
 from chatsync.app.logs import Logger
@@ -24,6 +28,10 @@ def group_event(deps: Deps, event: ev.GroupEvent, log: Logger) -> Report:
         if event.member_type == "user"
         else sorted(deps.directory.group_members(event.member_email))
     )
+    if deps.work is not None and len(emails) > fanout.GROUP_INLINE_MAX:
+        return fanout.start_people_run(
+            deps, emails, run_id=f"group-{event.meta.event_id}", origin="group", log=log
+        )
     return people(deps, emails, run_id=event.meta.event_id, log=log)
 
 

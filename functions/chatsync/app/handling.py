@@ -7,7 +7,15 @@ nothing is pending.
 
 from __future__ import annotations
 
-from chatsync.app import approving, drifting, group_fanout, person_sync, reconciling, subscriptions
+from chatsync.app import (
+    approving,
+    drifting,
+    group_fanout,
+    person_sync,
+    reconciling,
+    subscriptions,
+    work_items,
+)
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Note, Report, describe
 from chatsync.app.logs import Logger
@@ -47,6 +55,8 @@ def dispatch(deps: Deps, event: ev.Event, log: Logger) -> Report:
         return group_fanout.people(deps, [event.email], run_id=event.meta.event_id, log=log)
     if isinstance(event, ev.ChatMembershipEvent):
         return drifting.handle(deps, event, log)
+    if isinstance(event, ev.WorkItemEvent):
+        return work_items.handle(deps, event, log)
     if isinstance(event, ev.ReconcileTick):
         if event.approve_plan:
             return approving.approve(

@@ -18,8 +18,16 @@ from chatsync.app import applying, approving, handling, person_sync, reconciling
 from chatsync.app.deps import Deps, Options, PersonLocks, SpaceTypes
 from chatsync.app.executing import Report
 from chatsync.app.logs import Logger
-from chatsync.app.ports import ChatMembers, Directory, SnapshotSink, StateStore, WorkspaceEvents
+from chatsync.app.ports import (
+    ChatMembers,
+    Directory,
+    SnapshotSink,
+    StateStore,
+    WorkQueue,
+    WorkspaceEvents,
+)
 from chatsync.app.retrying import RetryPolicy
+from chatsync.app.work_local import InProcessQueue
 from chatsync.domain import events as ev
 from chatsync.domain import planning, safety
 from chatsync.domain.model import Decision, Person, SpaceName
@@ -49,6 +57,22 @@ class Pipeline:
     """This instance's name in per-person leases (see app.leasing)."""
     snapshot_sink: SnapshotSink | None = None
     """Where a full reconcile publishes its snapshot (see app.snapshots)."""
+    work: WorkQueue | None = None
+    """Where large change sets go as work items (see app.fanout); None: applied here."""
+    invocation_budget_s: float = 270.0
+    work_item_size: int = 100
+    stall_minutes: float = 30.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.work, InProcessQueue):
+            self.work.bind(self.handle)
+
+    def work_in_process(self) -> InProcessQueue:
+        """Fan runs out to work items handled in this process (``chatsync reconcile``)."""
+        queue = InProcessQueue()
+        queue.bind(self.handle)
+        self.work = queue
+        return queue
 
     def deps(self) -> Deps:
         """The dependencies as they are now, for one use case call."""
@@ -64,6 +88,9 @@ class Pipeline:
                 workers=self.workers,
                 drift_mode=self.drift_mode,
                 events_topic=self.events_topic,
+                invocation_budget_s=self.invocation_budget_s,
+                work_item_size=self.work_item_size,
+                stall_minutes=self.stall_minutes,
             ),
             clock=self.clock,
             sleep=self.sleep,
@@ -72,6 +99,8 @@ class Pipeline:
             person_locks=self.person_locks,
             instance=self.instance,
             snapshot_sink=self.snapshot_sink,
+            work=self.work,
+            started=self.clock(),
         )
 
     def handle(self, event: ev.Event) -> Report:

@@ -7,12 +7,13 @@ I/O.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from chatsync.domain.model import Email, Membership, Person, Role, SpaceName, SpaceType
 from chatsync.domain.snapshot_codec import Snapshot
+from chatsync.domain.work_items import WorkMessage
 
 # -- Chat ---------------------------------------------------------------------------------------
 
@@ -56,8 +57,9 @@ class Directory(Protocol):
     def group_members(self, group: Email) -> frozenset[Email]:
         """Every user in the group, nested groups expanded; PersonNotFound for no such group."""
 
-    def list_people(self) -> list[Person]:
-        """Every user of the customer, with their groups."""
+    def list_people(self, groups: Collection[Email] | None = None) -> list[Person]:
+        """Every user of the customer, with their memberships of ``groups`` (nested groups
+        expanded); ``None``: of every group of the customer. Adapters retry page by page."""
 
 
 # -- Workspace Events ---------------------------------------------------------------------------
@@ -82,6 +84,17 @@ class SnapshotSink(Protocol):
 
     def publish(self, snapshot: Snapshot) -> None:
         """Replace the stored snapshot with ``snapshot``."""
+
+
+# -- Work items ---------------------------------------------------------------------------------
+
+
+class WorkQueue(Protocol):
+    """Where fanned-out work items go (``adapters.pubsub.PubSubWorkQueue``: the work topic;
+    ``app.work_local.InProcessQueue``: handled in this process, for local runs)."""
+
+    def publish(self, messages: Sequence[WorkMessage]) -> None:
+        """Publish every message; raise ``RetryableError`` if any could not be."""
 
 
 # -- State --------------------------------------------------------------------------------------

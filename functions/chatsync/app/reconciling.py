@@ -3,8 +3,9 @@
 Called for the scheduler's tick and ``chatsync reconcile`` (the scheduler's tick and
 ``chatsync reconcile``). Reads, in this order and nothing more:
 
-* the Directory once: ``users.list`` (500 a page), ``groups.list`` and one
-  ``members.list?includeDerivedMembership=true`` per group, so nested groups count;
+* the Directory once: ``users.list`` (500 a page) and, for each group a rule names (and only
+  those), ``members.list?includeDerivedMembership=true``, so members of nested groups count;
+  each page is retried on its own;
 * per managed space: ``spaces.get`` (once per instance, cached: DMs and group chats are refused)
   and ``spaces.members.list`` paged at 1000 with ``member.type = "HUMAN"``.
 
@@ -17,6 +18,13 @@ applied here once due: their snapshot replaces the Directory's facts for that pe
 
 With ``CHATSYNC_SNAPSHOT_URI`` set, a run over every managed space then publishes what it read
 (``app.snapshots``): the facts ``chatsync plan --snapshot`` reviews a rules change against.
+
+With a work queue (``CHATSYNC_WORK_TOPIC``, or in process for local runs) the run applies
+nothing itself: the guarded plan is published as work items (``app.fanout``) and applied by
+``on_work_item``. Presence records and the snapshot are then written from the rosters as read
+(the items keep presence current as they apply), and due deferred events are settled before the
+items are cut, so their watermarks do not make the items skip those people. A run does not start
+while an earlier one is still running; a stalled one is reported and superseded.
 """
 
 from __future__ import annotations
@@ -24,12 +32,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from chatsync.app import applying, deferred, presence, records, snapshots
+from chatsync.app import applying, deferred, fanout, gate, presence, records, snapshots
 from chatsync.app.deps import Deps
-from chatsync.app.executing import Outcome, Report
+from chatsync.app.executing import Note, Outcome, Report
 from chatsync.app.logs import Logger
 from chatsync.app.ports import StateStore
 from chatsync.app.spaces import is_named_space
+from chatsync.app.work_local import InProcessQueue
 from chatsync.domain import planning
 from chatsync.domain.model import (
     Decision,
@@ -41,7 +50,7 @@ from chatsync.domain.model import (
     Role,
     SpaceName,
 )
-from chatsync.domain.rules import evaluate
+from chatsync.domain.rules.index import compile_rules, decide_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +75,8 @@ def survey(
 ) -> Survey:
     """Read the Directory and every managed space; decide and plan (nothing is written)."""
     ruleset = deps.ruleset
-    people = hr_precedence(list(deps.directory.list_people()), deps.store)
+    named = ruleset.groups_named()
+    people = hr_precedence(list(deps.directory.list_people(named)), deps.store)
     ids = {f"users/{p.google_user_id}": p.email for p in people if p.google_user_id}
     if due:
         snapshots = {d.person.email: d.person for d in due}
@@ -81,14 +91,10 @@ def survey(
             continue
         members = deps.chat.list_members(managed.name)
         current[managed.name] = space_state(managed.name, members, ids)
-    decisions = []
-    for person in people:
-        for decision in evaluate(ruleset, person):
-            state = current.get(decision.space)
-            if state is None:
-                continue
-            if decision.role is not None or decision.email in state.members:
-                decisions.append(decision)
+    # By index: a person costs the rules that may match them and the spaces they are in, not
+    # every rule and space (domain.rules.index; the same decisions evaluate would keep).
+    rosters = {name: state.members for name, state in current.items()}
+    decisions = decide_all(compile_rules(ruleset), people, rosters)
     the_plan = planning.plan(ruleset, decisions, current)
     log.info(
         "full reconcile planned",
@@ -103,9 +109,15 @@ def survey(
 def run(
     deps: Deps, *, run_id: str, log: Logger, spaces: Sequence[SpaceName] | None = None
 ) -> tuple[Survey, Report]:
-    """Survey, apply (a dry run if the pipeline is one) and settle due deferred events."""
+    """Survey, apply (a dry run if the pipeline is one) and settle due deferred events; with a
+    work queue, publish the plan as work items instead of applying it here."""
+    fanning = deps.work is not None and not deps.options.dry_run
+    if fanning and _still_running(deps, log):
+        return Survey((), (), {}, planning.Plan()), Report(note=Note.STALE)
     due = deferred.due_events(deps.store, deps.clock()) if spaces is None else []
     result = survey(deps, log=log, spaces=spaces, due=due)
+    if fanning:
+        return result, _fan_out(deps, result, run_id=run_id, log=log, whole=spaces is None)
     report = applying.execute(
         deps,
         result.plan,
@@ -134,6 +146,54 @@ def run(
         failed = {r.email for r in (*report.retryable_failures, *report.permanent_failures)}
         deferred.settle(deps.store, due, failed=failed, now=deps.clock())
     return result, report
+
+
+def _still_running(deps: Deps, log: Logger) -> bool:
+    """True if an earlier full reconcile's items are still being applied (this tick waits for
+    the next). Stalled runs are reported (``fanout.check_runs``) and superseded."""
+    waiting = False
+    for state in fanout.check_runs(deps, log=log):
+        if state.origin != "reconcile":
+            continue
+        if state.state == "stalled":
+            fanout.supersede(deps, state.run_id, by="a newer full reconcile")
+            continue
+        waiting = True
+        log.warning(
+            "full reconcile not started: an earlier run is still being applied",
+            run_id=state.run_id,
+            items_done=state.items_done,
+            items_total=state.items_total,
+        )
+    return waiting
+
+
+def _fan_out(deps: Deps, result: Survey, *, run_id: str, log: Logger, whole: bool) -> Report:
+    guarded, held = gate.gate(
+        deps, result.plan, result.current, scope="run", run_id=run_id, log=log
+    )
+    if held is not None:
+        return held
+    if whole:  # rosters as read are facts; the items track what they change
+        seen = presence.from_rosters([p.email for p in result.people], result.current, ())
+        deps.store.put_docs(presence.KIND, {e: p.to_dict() for e, p in seen.items()})
+        ids = {f"users/{p.google_user_id}": p.email for p in result.people if p.google_user_id}
+        snapshots.publish_after_run(
+            deps,
+            run_id=run_id,
+            people=result.people,
+            current=result.current,
+            applied=(),
+            reread=lambda space: space_state(space, deps.chat.list_members(space), ids),
+            log=log,
+        )
+    if result.deferred:
+        due = [d for d in deferred.due_events(deps.store, deps.clock()) if d.key in result.deferred]
+        deferred.settle(deps.store, due, failed=set(), now=deps.clock())
+    report = fanout.start_ops_run(deps, guarded, run_id=run_id, origin="reconcile", log=log)
+    if isinstance(deps.work, InProcessQueue):
+        report = report.merge(deps.work.take_report())
+    return report
 
 
 def hr_precedence(people: Sequence[Person], store: StateStore) -> list[Person]:

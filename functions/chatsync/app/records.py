@@ -39,6 +39,12 @@ SAFETY_WINDOW = "safety_window"
 DROPPED = "dropped"
 """Key: the Pub/Sub message id. A message acked as a permanent error (``DroppedMessage``)."""
 
+WORK_RUNS = "work_runs"
+"""Key: the run id. A fanned-out run: its items and which are done (``WorkRun``)."""
+
+WORK_ITEMS = "work_items"
+"""Key: the item id (``<run id>/<index>``). One work item's progress (``WorkItemProgress``)."""
+
 KINDS = (
     PERSON_FACTS,
     HR_STATUS,
@@ -49,6 +55,8 @@ KINDS = (
     LEASE,
     SAFETY_WINDOW,
     DROPPED,
+    WORK_RUNS,
+    WORK_ITEMS,
 )
 
 
@@ -106,3 +114,47 @@ class DroppedMessage(TypedDict):
     entry_point: str
     error: str
     error_type: str
+
+
+class ItemCounts(TypedDict):
+    applied: int
+    failed: int
+    skipped: int
+
+
+class WorkRun(TypedDict, total=False):
+    run_id: str
+    origin: str
+    """``reconcile`` or ``group``: who fanned it out."""
+    status: str
+    """``publishing`` -> ``running`` -> ``done``; or ``superseded`` (a newer run took over)."""
+    created_at: float
+    updated_at: float
+    """The last progress: an item finished, continued or failed a delivery."""
+    finished_at: float
+    items_total: int
+    steps_total: int
+    """Operations (``ops`` items) or people (``people`` items) in all items."""
+    done: dict[str, ItemCounts]
+    """Item index (as text) -> its final counts, once it finished."""
+    stall_reported_at: float
+    superseded_by: str
+
+
+class WorkItemProgress(TypedDict, total=False):
+    run_id: str
+    index: int
+    size: int
+    cursor: int
+    """Steps done: the next delivery starts here."""
+    applied: int
+    failed: int
+    skipped: int
+    status: str
+    """``running`` or ``done``."""
+    holder: str
+    """``<instance>:<event id>`` of the delivery working on it; empty when none is."""
+    until: float
+    """When the holder's claim lapses if it died."""
+    invocations: int
+    updated_at: float

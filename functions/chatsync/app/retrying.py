@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -118,6 +118,10 @@ class RetryingDirectory(Retrying):
     def __init__(self, inner: Directory, **backoff: Any) -> None:
         super().__init__(**backoff)
         self.inner = inner
+        # An adapter that pages (adapters.directory) retries each page with this loop.
+        self.pages_retried = hasattr(inner, "page_retry")
+        if self.pages_retried:
+            inner.page_retry = self.read  # type: ignore[attr-defined]
 
     @property
     def calls(self) -> int:
@@ -133,5 +137,9 @@ class RetryingDirectory(Retrying):
     def group_members(self, group: Email) -> frozenset[Email]:
         return self.read(lambda: self.inner.group_members(group))
 
-    def list_people(self) -> list[Person]:
-        return self.read(self.inner.list_people)
+    def list_people(self, groups: Collection[Email] | None = None) -> list[Person]:
+        """Retried page by page where the adapter pages (``page_retry``), so a failure late in
+        a long listing does not read it all again; as one call otherwise."""
+        if self.pages_retried:
+            return self.inner.list_people(groups)
+        return self.read(lambda: self.inner.list_people(groups))

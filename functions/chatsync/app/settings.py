@@ -7,6 +7,7 @@ Every field documents its variable, unit and why the default. ``Settings.from_en
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -19,6 +20,8 @@ PREFIX = "CHATSYNC_"
 AUTH_MODES = ("app", "admin")
 STATE_BACKENDS = ("memory", "sqlite", "firestore")
 DRIFT_MODES = ("revert", "report")
+
+_TOPIC = re.compile(r"projects/[^/]+/topics/[^/]+")
 
 DEFAULT_RULES = str(Path(__file__).resolve().parents[2] / "rules.yaml")
 
@@ -117,6 +120,27 @@ class Settings:
     ``gs://bucket/path.json`` (or a local file path), for ``chatsync plan --snapshot`` to review
     rules changes in CI without tenant credentials (docs/rules-review.md). Empty: not published."""
 
+    work_topic: str = ""
+    """CHATSYNC_WORK_TOPIC: ``projects/P/topics/chatsync-work``, where a full reconcile and a
+    group event with many members publish their work items (``app.fanout``); Terraform sets it
+    on the reconcile and group functions. Empty: they apply their changes themselves, in one
+    invocation (fine for small tenants and local runs)."""
+
+    invocation_budget_s: float = 270.0
+    """CHATSYNC_INVOCATION_BUDGET_S: seconds of work one invocation may start (a work item stops
+    there, records its cursor and publishes a continuation). Terraform sets the function's
+    timeout less a tenth (at least 5 s): 486 for 540 s. Default: 270, the same margin under the
+    default 300 s timeout of an event function."""
+
+    work_item_size: int = 100
+    """CHATSYNC_WORK_ITEM_SIZE: operations (or people, for a group event) per work item. 100 at
+    a work instance's 45 writes a minute is about two minutes of work (docs/fanout.md)."""
+
+    stall_minutes: float = 30.0
+    """CHATSYNC_STALL_MINUTES: a fanned-out run with items left and no progress for this long is
+    reported as stalled (an ERROR log line at each scheduler tick, and ``chatsync reconcile
+    --status RUN``). Longer than an invocation (9 minutes) plus Pub/Sub's longest back-off (10)."""
+
     storage_endpoint: str = "https://storage.googleapis.com/"
     """CHATSYNC_STORAGE_ENDPOINT: Cloud Storage base URL for the snapshot upload; a local fake
     in tests."""
@@ -173,6 +197,19 @@ class Settings:
             raise ConfigError(
                 f"CHATSYNC_SNAPSHOT_URI={self.snapshot_uri!r} is neither gs://bucket/path.json "
                 "nor a local file path"
+            )
+        if self.invocation_budget_s <= 0:
+            raise ConfigError(
+                f"CHATSYNC_INVOCATION_BUDGET_S={self.invocation_budget_s!r} must be greater than 0"
+            )
+        if self.work_item_size < 1:
+            raise ConfigError(f"CHATSYNC_WORK_ITEM_SIZE={self.work_item_size!r} must be at least 1")
+        if self.stall_minutes <= 0:
+            raise ConfigError(f"CHATSYNC_STALL_MINUTES={self.stall_minutes!r} must be above 0")
+        if self.work_topic and not _TOPIC.fullmatch(self.work_topic):
+            raise ConfigError(
+                f"CHATSYNC_WORK_TOPIC={self.work_topic!r} is not a topic id "
+                "(expected projects/PROJECT/topics/TOPIC)"
             )
         if self.max_attempts < 1:
             raise ConfigError(f"CHATSYNC_MAX_ATTEMPTS={self.max_attempts!r} must be at least 1")

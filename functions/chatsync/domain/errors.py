@@ -9,6 +9,7 @@
     │   ├── SnapshotError         a snapshot file that does not load (names the file and field)
     │   ├── ReadOnlySnapshot      a write asked of a snapshot (it only answers reads)
     │   ├── InvalidResourceName   a Chat resource name that fails validation (no request is sent)
+    │   ├── UnknownRun            a work item (or --status) names a run the store does not hold
     │   └── ChatPermissionDenied  400/403 from Chat: the admin must fix something
     ├── RetryableError            another delivery may succeed; may carry ``delay`` seconds
     │   ├── ChatRateLimited       429
@@ -145,3 +146,7 @@ class DirectoryUnavailable(RetryableError):
 
 class PersonNotFound(PermanentError):
     """The Directory has no such user: nothing to reconcile for them from this event."""
+
+
+class UnknownRun(PermanentError):
+    """A work item names a run the store does not hold (or a run id ``--status`` was asked for)."""

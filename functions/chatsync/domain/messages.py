@@ -3,7 +3,7 @@
 A message file is JSON: one message or a list of them (a story). Each message is
 
     {"description": "...",                 # optional, shown by replay and the demo
-     "topic": "hr",                  # optional: hr | group | chat | reconcile (else inferred)
+     "topic": "hr",                  # optional: hr|group|chat|reconcile|work (else inferred)
      "message_id": "...",            # optional: fixed Pub/Sub messageId (duplicates reuse it)
      "attributes": {"schema": "dirsync.hr.v1", ...},
      "data": {...}}                         # the JSON payload, or
@@ -27,18 +27,20 @@ from typing import Any
 from chatsync.domain.errors import InvalidEvent
 
 PUBSUB_TYPE = "google.cloud.pubsub.topic.v1.messagePublished"
-TOPIC_KEYS = ("hr", "group", "chat", "reconcile")
+TOPIC_KEYS = ("hr", "group", "chat", "reconcile", "work")
 ENTRY_POINTS = {
     "hr": "on_hr_event",
     "group": "on_group_event",
     "chat": "on_chat_event",
     "reconcile": "on_reconcile_tick",
+    "work": "on_work_item",
 }
 DEFAULT_TOPICS = {
     "hr": "chatsync-hr-events",
     "group": "chatsync-group-events",
     "chat": "chatsync-chat-events",
     "reconcile": "chatsync-reconcile-ticks",
+    "work": "chatsync-work",
 }
 
 
@@ -164,6 +166,8 @@ def infer_topic(attributes: Mapping[str, str], data: Any) -> str:
             return "group"
         if data.get("kind") in ("reconcile", "approve", "renew_subscriptions"):
             return "reconcile"
+        if data.get("kind") == "work_item":
+            return "work"
     if attributes.get("event_type", "").startswith("group."):
         return "group"
     return "hr"

@@ -9,7 +9,7 @@ them, whatever a caller's options say.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from chatsync.app.ports import SpaceInfo
 from chatsync.domain import errors
@@ -84,5 +84,7 @@ class SnapshotDirectory:
             raise errors.PersonNotFound(f"group {group}: nobody in the snapshot {self.origin}")
         return members
 
-    def list_people(self) -> list[Person]:
+    def list_people(self, groups: Collection[Email] | None = None) -> list[Person]:
+        """Everyone, with every group the snapshot recorded: groups no rule names decide
+        nothing, so they need not be cut down to ``groups``."""
         return list(self._people.values())

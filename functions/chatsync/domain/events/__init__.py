@@ -20,6 +20,7 @@ from chatsync.domain.events.types import (
     PersonEvent,
     ReconcileTick,
     SubscriptionLifecycleEvent,
+    WorkItemEvent,
 )
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "RawMessage",
     "ReconcileTick",
     "SubscriptionLifecycleEvent",
+    "WorkItemEvent",
     "decode_cloud_event",
     "decode_message",
 ]

@@ -8,7 +8,8 @@ Two envelope shapes arrive (event-sources.md §1.1-1.2):
   "messageId", "publishTime"}}`` with no ``subscription`` and no ``orderingKey``.
 
 Dispatch order: ``attributes.schema`` (HR) -> ``attributes["ce-type"]`` (Workspace Events) ->
-a decoded LogEntry (``protoPayload.serviceName/methodName``) -> the reconcile topic. A new source
+a decoded LogEntry (``protoPayload.serviceName/methodName``) -> a work item (``{"kind":
+"work_item"}``) -> the reconcile topic. A new source
 adds its ``raw.Adapter`` to ``ADAPTERS`` (before ``ticks.ADAPTER``, which is the catch-all for
 ``kind`` messages and empty data).
 
@@ -24,12 +25,22 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from chatsync.domain import errors
-from chatsync.domain.events import auditlog, chat_membership, fields, hr, raw, ticks, types
+from chatsync.domain.events import (
+    auditlog,
+    chat_membership,
+    fields,
+    hr,
+    raw,
+    ticks,
+    types,
+    work,
+)
 
 ADAPTERS: tuple[raw.Adapter, ...] = (
     hr.ADAPTER,
     chat_membership.ADAPTER,
     auditlog.ADAPTER,
+    work.ADAPTER,
     ticks.ADAPTER,
 )
 """Tried in order; the first whose ``matches`` is true decodes the message."""

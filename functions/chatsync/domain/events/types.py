@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from chatsync.domain import model
+from chatsync.domain.work_items import WorkMessage
 
 ChatChange = Literal["created", "updated", "deleted"]
 LifecycleKind = Literal["expirationReminder", "expired", "suspended"]
@@ -123,6 +124,15 @@ class ReconcileTick:
     """``{"kind": "renew_subscriptions"}``: renew the Workspace Events subscriptions instead."""
 
 
+@dataclass(frozen=True, slots=True)
+class WorkItemEvent:
+    """A work item of a fanned-out run (``domain.work_items``): apply it from its cursor on."""
+
+    meta: EventMeta
+    """``event_id`` is the item id and cursor (``WorkMessage.event_id``)."""
+    work: WorkMessage
+
+
 Event = (
     PersonEvent
     | GroupEvent
@@ -130,4 +140,5 @@ Event = (
     | ChatMembershipEvent
     | SubscriptionLifecycleEvent
     | ReconcileTick
+    | WorkItemEvent
 )

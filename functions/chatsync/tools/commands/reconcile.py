@@ -4,7 +4,10 @@ Reads the Directory (people, groups, nested groups) and every managed space's ro
 1000), plans the difference and converges. ``--dry-run`` prints the plan and writes nothing;
 ``--out PLAN.json`` saves the plan with its premises for review (``chatsync apply PLAN.json``
 applies exactly it, or refuses if Chat moved since). Without either, the plan is applied and
-recorded in the audit trail under a run id (``chatsync revert RUN`` undoes it).
+recorded in the audit trail under a run id (``chatsync revert RUN`` undoes it): as work items,
+like the deployed functions do it, handled here in this process (or published to
+CHATSYNC_WORK_TOPIC when it is set). ``--status RUN`` shows a fanned-out run: items total,
+done and failed, and whether it stalled (exit 1 if it did).
 """
 
 from __future__ import annotations
@@ -36,6 +39,11 @@ def register(sub: Subcommands) -> None:
         metavar="S",
         help="only this managed space (name or handle); repeatable",
     )
+    p.add_argument(
+        "--status",
+        metavar="RUN",
+        help="show a fanned-out run (items total / done / failed; stalled?) and exit",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("-v", "--verbose", action="store_true", help="log each decision to stderr")
     add_connection_flags(p)
@@ -60,12 +68,32 @@ def scope(ruleset: Any, names: list[str] | None) -> list[SpaceName] | None:
     return found
 
 
+def status(args: argparse.Namespace) -> int:
+    """``--status RUN``: the run document, read from the state store."""
+    from chatsync.app import fanout
+    from chatsync.runtime import build_pipeline
+
+    settings = settings_from(args)
+    log = Logger(stream=sys.stderr, fmt="text", level="WARNING")
+    pipeline = build_pipeline(settings, log=log)
+    found = fanout.run_status(pipeline.deps(), args.status)
+    if found.state == "stalled":
+        fanout.check_runs(pipeline.deps(), log=log)
+    if args.json:
+        print(json.dumps(found.to_json(), indent=2))
+    else:
+        print(found.describe())
+    return 1 if found.state == "stalled" else 0
+
+
 def run(args: argparse.Namespace) -> int:
     from chatsync.app import plan_files, reconciling
     from chatsync.app.pipeline import new_run_id
     from chatsync.domain import rendering
     from chatsync.runtime import build_pipeline
 
+    if args.status:
+        return status(args)
     review = bool(args.dry_run or args.out)
     settings = settings_from(args, dry_run=True if review else None)
     log = logger(args)
@@ -92,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"\nSaved to {args.out}. Apply exactly this plan: chatsync apply {args.out}")
         return 0
     run_id = new_run_id("reconcile")
+    if pipeline.work is None:
+        pipeline.work_in_process()
     result, report = reconciling.run(pipeline.deps(), run_id=run_id, log=log, spaces=spaces)
     the_plan = result.plan
     failures = len(report.retryable_failures) + len(report.permanent_failures)
@@ -107,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {key}: {value}")
         if report.results:
             print(f"Undo it: chatsync revert {run_id}")
+        if report.note is not None and report.note.value == "fanned_out":
+            print(f"Work items: chatsync reconcile --status {run_id}")
     return 1 if failures else 0
 
 

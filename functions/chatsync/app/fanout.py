@@ -1,0 +1,203 @@
+"""Fan-out: a large change set becomes work items on the work topic, tracked by a run document.
+
+A full reconcile plans in one invocation (it has read every roster) and publishes its operations
+as ``ops`` items; a group event with many members publishes its people as ``people`` items
+(``domain.work_items`` says why the two differ). ``on_work_item`` applies them
+(``app.work_items``), each within the invocation budget.
+
+The run document (``records.WORK_RUNS``) is written before anything is published, so every item
+finds its run; it counts items total and done, and ``updated_at`` moves with each item's
+progress. ``check_runs`` (each scheduler tick, ``chatsync reconcile --status``) reports a run
+without progress for ``stall_minutes`` as stalled, at ERROR. A new full reconcile does not start
+while another is still running (two runs would plan the same changes twice); it supersedes a
+stalled one, whose remaining items are then acked unapplied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from chatsync.app import records
+from chatsync.app.deps import Deps
+from chatsync.app.executing import Note, Report
+from chatsync.app.logs import Logger
+from chatsync.domain import errors, planning, work_runs
+from chatsync.domain.model import Email
+from chatsync.domain.work_items import (
+    WorkItem,
+    WorkMessage,
+    chunk_people,
+    slice_operations,
+)
+
+PEOPLE_PER_ITEM = 25
+"""People per ``people`` item: each costs a few reads and a write or two (about a minute of a
+work instance's rates for 25), so a group of 10,000 spreads over 400 items."""
+GROUP_INLINE_MAX = 10
+"""A group event naming at most this many people applies them itself: ten people at about four
+reads and two writes each fit the group function's budget at its 10 writes a minute."""
+
+
+def start_ops_run(
+    deps: Deps, the_plan: planning.Plan, *, run_id: str, origin: str, log: Logger
+) -> Report:
+    """Publish ``the_plan``'s operations as work items of run ``run_id``."""
+    items = slice_operations(the_plan.operations, max_ops=deps.options.work_item_size)
+    run_id = _fresh(deps, run_id)
+    messages = []
+    for index, ops in enumerate(items):
+        marks: dict[str, str] = {}
+        for email in sorted({op.email for op in ops}):
+            mark = deps.store.get_watermark(email)
+            marks[email] = mark.event_id if mark is not None else ""
+        item = WorkItem(run_id, index, "ops", ops=ops, watermarks=marks)
+        messages.append(WorkMessage(item))
+    _publish(deps, messages, run_id=run_id, origin=origin, log=log)
+    return Report(skipped=the_plan.skipped, note=Note.FANNED_OUT)
+
+
+def start_people_run(
+    deps: Deps, people: Iterable[Email], *, run_id: str, origin: str, log: Logger
+) -> Report:
+    """Publish ``people`` (each planned and applied by a work item, as an HR event would be)."""
+    chunks = chunk_people(people, size=PEOPLE_PER_ITEM)
+    run_id = _fresh(deps, run_id)
+    messages = [
+        WorkMessage(WorkItem(run_id, index, "people", people=chunk))
+        for index, chunk in enumerate(chunks)
+    ]
+    _publish(deps, messages, run_id=run_id, origin=origin, log=log)
+    return Report(note=Note.FANNED_OUT)
+
+
+def _fresh(deps: Deps, run_id: str) -> str:
+    """``run_id``, or a new one if a run of that id exists: the delivery that started it failed
+    while publishing, and is redelivered. That run is superseded (its items stop); this one
+    plans again from what is there now."""
+    candidate, attempt = run_id, 1
+    while (found := deps.store.get_doc(records.WORK_RUNS, candidate)) is not None:
+        if found.get("status") not in ("done", "superseded"):
+            supersede(deps, candidate, by=f"{run_id}.{attempt + 1}")
+        attempt += 1
+        candidate = f"{run_id}.{attempt}"
+    return candidate
+
+
+def _publish(
+    deps: Deps, messages: Sequence[WorkMessage], *, run_id: str, origin: str, log: Logger
+) -> None:
+    if deps.work is None:
+        raise errors.ConfigError("no work queue: CHATSYNC_WORK_TOPIC is not set")
+    now = deps.clock()
+    doc: records.WorkRun = {
+        "run_id": run_id,
+        "origin": origin,
+        "status": "publishing",
+        "created_at": now,
+        "updated_at": now,
+        "items_total": len(messages),
+        "steps_total": sum(m.item.size for m in messages),
+        "done": {},
+    }
+    deps.store.put_doc(records.WORK_RUNS, run_id, dict(doc))
+    log.info(
+        "work run started",
+        run_id=run_id,
+        origin=origin,
+        items=len(messages),
+        steps=doc["steps_total"],
+    )
+    if not messages:
+        mark_done(deps, run_id, log=log)
+        return
+    deps.work.publish(messages)
+
+    def running(found: dict[str, Any] | None) -> dict[str, Any] | None:
+        if found is None or found.get("status") != "publishing":
+            return None  # an in-process queue may have finished it already
+        return {**found, "status": "running"}
+
+    deps.store.update_doc(records.WORK_RUNS, run_id, running)
+
+
+def mark_done(deps: Deps, run_id: str, *, log: Logger) -> None:
+    finished = [False]
+
+    def change(found: dict[str, Any] | None) -> dict[str, Any] | None:
+        finished[0] = False
+        if found is None or found.get("status") in ("done", "superseded"):
+            return None
+        finished[0] = True
+        now = deps.clock()
+        return {**found, "status": "done", "finished_at": now, "updated_at": now}
+
+    deps.store.update_doc(records.WORK_RUNS, run_id, change)
+    if finished[0]:
+        doc = deps.store.get_doc(records.WORK_RUNS, run_id) or {}
+        summary = work_runs.status(doc, now=deps.clock(), stall_after_s=stall_after(deps))
+        log.info(
+            "work run finished",
+            run_id=run_id,
+            origin=summary.origin,
+            items=summary.items_total,
+            items_failed=summary.items_failed,
+            applied=summary.applied,
+            failed=summary.failed,
+            skipped=summary.skipped,
+            seconds=round(deps.clock() - summary.created_at, 1),
+        )
+
+
+def supersede(deps: Deps, run_id: str, *, by: str) -> None:
+    def change(found: dict[str, Any] | None) -> dict[str, Any] | None:
+        if found is None or found.get("status") in ("done", "superseded"):
+            return None
+        return {**found, "status": "superseded", "superseded_by": by}
+
+    deps.store.update_doc(records.WORK_RUNS, run_id, change)
+
+
+def stall_after(deps: Deps) -> float:
+    return deps.options.stall_minutes * 60.0
+
+
+def run_status(deps: Deps, run_id: str) -> work_runs.RunStatus:
+    """The status of run ``run_id``; ``UnknownRun`` if the store has no such run."""
+    doc = deps.store.get_doc(records.WORK_RUNS, run_id)
+    if doc is None:
+        known = [key for key, _ in deps.store.list_docs(records.WORK_RUNS)][-5:]
+        hint = f" (latest: {', '.join(known)})" if known else " (no fanned-out run is recorded)"
+        raise errors.UnknownRun(f"no run {run_id!r} in the store{hint}")
+    return work_runs.status(doc, now=deps.clock(), stall_after_s=stall_after(deps))
+
+
+def check_runs(deps: Deps, *, log: Logger, origin: str | None = None) -> list[work_runs.RunStatus]:
+    """Every unfinished run (of ``origin``, if given); each stalled one logged at ERROR."""
+    now = deps.clock()
+    found = []
+    for _, doc in deps.store.list_docs(records.WORK_RUNS):
+        if doc.get("status") in ("done", "superseded"):
+            continue
+        if origin is not None and doc.get("origin") != origin:
+            continue
+        state = work_runs.status(doc, now=now, stall_after_s=stall_after(deps))
+        if state.state == "done":
+            continue
+        if state.state == "stalled":
+            log.error(
+                "work run stalled: no progress, items are left",
+                run_id=state.run_id,
+                origin=state.origin,
+                items_total=state.items_total,
+                items_done=state.items_done,
+                idle_minutes=round(state.idle_s / 60, 1),
+                stall_minutes=deps.options.stall_minutes,
+            )
+            deps.store.update_doc(
+                records.WORK_RUNS,
+                state.run_id,
+                lambda d: {**d, "stall_reported_at": now} if d is not None else None,
+            )
+        found.append(state)
+    return found
