@@ -10,6 +10,7 @@ returns the user's *direct* groups, as the real API does;
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from workspace_emulator import auth, errors, handling, paging
@@ -155,16 +156,17 @@ def users_list(world: handling.World, req: handling.Request) -> handling.Reply:
         )
         if req.query.get("sortOrder") == "DESCENDING":
             people.reverse()
-        rendered = [user_json(p, projection=projection, mask=mask) for p in people]
-    return _page(
-        world,
-        req,
-        rendered,
-        size=size,
-        kind="admin#directory#users",
-        key="users",
-        keep_empty=True,
-    )
+        # Only the page is rendered: 100,000 users are listed in 200 requests.
+        return _page(
+            world,
+            req,
+            people,
+            size=size,
+            kind="admin#directory#users",
+            key="users",
+            keep_empty=True,
+            render=lambda p: user_json(p, projection=projection, mask=mask),
+        )
 
 
 def _group_json(group: st.Group) -> dict[str, Any]:
@@ -248,19 +250,23 @@ def _member_json(store: st.Store, member: st.GroupMember) -> dict[str, Any]:
 def _page(
     world: handling.World,
     req: handling.Request,
-    rendered: list[dict[str, Any]],
+    items: Sequence[Any],
     *,
     size: int,
     kind: str,
     key: str,
     keep_empty: bool = False,
+    render: Callable[[Any], dict[str, Any]] | None = None,
 ) -> handling.Reply:
     """One page of a Directory list, its token bound to the request's other parameters.
-    users.list always carries its list; groups and members omit an empty one, as Google does."""
+    users.list always carries its list; groups and members omit an empty one, as Google does.
+    ``render`` turns each item of the page into its JSON (None: the items are JSON already)."""
     bound = {k: v for k, v in req.query.items() if k != "pageToken"}
     chunk, token = world.pager.page(
-        rendered, size=size, token=req.query.get("pageToken"), params=bound, field="pageToken"
+        items, size=size, token=req.query.get("pageToken"), params=bound, field="pageToken"
     )
+    if render is not None:
+        chunk = [render(item) for item in chunk]
     body: dict[str, Any] = {"kind": kind}
     if chunk or keep_empty:
         body[key] = chunk

@@ -240,12 +240,13 @@ def list_(world: handling.World, req: handling.Request) -> handling.Reply:
             name=lambda m: m.member_id,
             seed=store.order_seed,
         )
-        rendered = [_render(store, space, m, caller) for m in visible]
-    bound = {k: req.query[k] for k in _LIST_PARAMS if k in req.query}
-    bound["parent"] = req.params[0]
-    chunk, token = world.pager.page(
-        rendered, size=size, token=req.query.get("pageToken"), params=bound, field="pageToken"
-    )
+        bound = {k: req.query[k] for k in _LIST_PARAMS if k in req.query}
+        bound["parent"] = req.params[0]
+        page, token = world.pager.page(
+            visible, size=size, token=req.query.get("pageToken"), params=bound, field="pageToken"
+        )
+        # Only the page is rendered: a 100,000-member space is listed in 100 requests.
+        chunk = [_render(store, space, m, caller) for m in page]
     body: dict[str, Any] = {}
     if chunk:
         body["memberships"] = chunk

@@ -19,6 +19,8 @@ import base64
 import hashlib
 import json
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -31,6 +33,12 @@ T = TypeVar("T")
 _NONCE = 12
 
 
+_CACHED_MIN = 2000
+"""Lists at least this long keep their order in ``_ORDERS`` between page requests."""
+_ORDERS: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
+_ORDERS_LOCK = threading.Lock()
+
+
 def arrange(
     items: Iterable[T],
     *,
@@ -38,15 +46,44 @@ def arrange(
     seed: int,
     key: Callable[[T], Any] | None = None,
 ) -> list[T]:
-    """*items* sorted by *key* (when the API documents an order), ties by hash(seed, name)."""
+    """*items* sorted by *key* (when the API documents an order), ties by hash(seed, name).
 
-    def tie(item: T) -> str:
-        return hashlib.sha256(f"{seed}:{name(item)}".encode()).hexdigest()
+    Paging re-arranges the list at every page request; for a long list (a 100,000-member space
+    is 100 pages) the order of the same items is remembered (a few lists, by a fingerprint of
+    their names and keys), so each page costs a pass over the list rather than a sort of it.
+    """
+    listed = list(items)
+    names = [name(item) for item in listed]
+    keys = [key(item) for item in listed] if key is not None else None
 
-    if key is None:
-        return sorted(items, key=tie)
-    documented = key
-    return sorted(items, key=lambda item: (documented(item), tie(item)))
+    def tie(index: int) -> str:
+        return hashlib.sha256(f"{seed}:{names[index]}".encode()).hexdigest()
+
+    def order() -> list[int]:
+        if keys is None:
+            return sorted(range(len(listed)), key=tie)
+        documented = keys
+        return sorted(range(len(listed)), key=lambda i: (documented[i], tie(i)))
+
+    if len(listed) < _CACHED_MIN:
+        return [listed[i] for i in order()]
+    fingerprint = (
+        seed,
+        len(listed),
+        hash(tuple(names)),
+        None if keys is None else hash(tuple(keys)),
+    )
+    with _ORDERS_LOCK:
+        known = _ORDERS.get(fingerprint)
+        if known is not None:
+            _ORDERS.move_to_end(fingerprint)
+    if known is None:
+        known = order()
+        with _ORDERS_LOCK:
+            _ORDERS[fingerprint] = known
+            while len(_ORDERS) > 16:
+                _ORDERS.popitem(last=False)
+    return [listed[i] for i in known]
 
 
 def _fingerprint(params: Mapping[str, str]) -> str:

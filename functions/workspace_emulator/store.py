@@ -175,13 +175,22 @@ class Store:
     order_seed: int = 0
     """Orders list results Google leaves unordered (:mod:`~workspace_emulator.paging`)."""
     lock: threading.RLock = field(default_factory=threading.RLock)
+    emails: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """Lower-cased email -> person id: a lookup aid rebuilt from ``people`` whenever it misses
+    or is out of date, so a 100,000-person store answers a lookup without a scan."""
 
     # -- people -------------------------------------------------------------------------------
 
     def person_by_email(self, email: str) -> Person | None:
         """A known person by email (case-insensitive: UNCONFIRMED, the lenient-but-safe reading)."""
         wanted = email.lower()
-        return next((p for p in self.people.values() if p.email.lower() == wanted), None)
+        found = self.people.get(self.emails.get(wanted, ""))
+        if found is not None and found.email.lower() == wanted:
+            return found
+        # A miss or a stale entry: ``people`` is the truth; read it again (as a scan would).
+        self.emails = {p.email.lower(): p.id for p in reversed(list(self.people.values()))}
+        found = self.people.get(self.emails.get(wanted, ""))
+        return found if found is not None and found.email.lower() == wanted else None
 
     def is_internal_email(self, email: str) -> bool:
         """Whether the email's domain belongs to the customer."""

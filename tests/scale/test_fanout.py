@@ -279,9 +279,9 @@ def test_owner_changes_stay_in_one_item() -> None:
     from chatsync.domain.work_items import slice_operations
 
     space = SpaceName("spaces/S0")
-    ops = [
-        planning.AddMember(space, mail(f"n{i}"), Role.MEMBER, ("r",)) for i in range(5)
-    ] + [planning.ChangeRole(space, mail("ops"), f"{space}/members/x", Role.OWNER, Role.MEMBER)]
+    ops = [planning.AddMember(space, mail(f"n{i}"), Role.MEMBER, ("r",)) for i in range(5)] + [
+        planning.ChangeRole(space, mail("ops"), f"{space}/members/x", Role.OWNER, Role.MEMBER)
+    ]
     other = [
         planning.AddMember(SpaceName("spaces/S1"), mail(f"m{i}"), Role.MEMBER, ()) for i in range(5)
     ]

@@ -37,6 +37,7 @@ def execute(
         dry_run=deps.options.dry_run,
         on_result=recorder,
         workers=deps.options.workers,
+        lanes=deps.lanes,
     )
     report = executor.apply(the_plan)
     recorder.flush(deps.store)

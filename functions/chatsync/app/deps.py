@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from chatsync.app.lanes import Lanes
 from chatsync.app.logs import Logger
 from chatsync.app.ports import (
     ChatMembers,
@@ -94,6 +95,8 @@ class Deps:
     """Where a full reconcile publishes its snapshot (CHATSYNC_SNAPSHOT_URI); None: nowhere."""
     work: WorkQueue | None = None
     """Where large change sets go as work items (CHATSYNC_WORK_TOPIC); None: applied here."""
+    lanes: Lanes | None = None
+    """The instance's kept threads for calls side by side (``app.lanes``); None: one by one."""
     started: float | None = None
     """``clock()`` when this invocation began (the invocation budget counts from it); None:
     when the use case starts."""

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
 
+from chatsync.app.lanes import Lanes
 from chatsync.app.ports import ChatMembers
 from chatsync.app.retrying import RetryPolicy, retry
 from chatsync.domain import errors
@@ -149,6 +150,7 @@ class Executor:
         on_result: Callable[[OpResult], None] | None = None,
         workers: int = 1,
         parallel_min_ops: int = PARALLEL_MIN_OPS,
+        lanes: Lanes | None = None,
     ) -> None:
         if workers < 1:
             msg = f"workers must be at least 1, got {workers}"
@@ -161,6 +163,9 @@ class Executor:
         self.on_result = on_result
         self.workers = workers
         self.parallel_min_ops = parallel_min_ops
+        self.lanes = lanes
+        """Kept threads (``app.lanes``): with them even a small plan's spaces go side by side,
+        since no thread or HTTP client is built for it."""
 
     def apply(self, plan: Plan) -> Report:
         ops = plan.operations
@@ -174,10 +179,12 @@ class Executor:
         parallel = (
             self.workers > 1
             and len(lanes) > 1
-            and len(ops) >= self.parallel_min_ops
+            and (len(ops) >= self.parallel_min_ops or self.lanes is not None)
             and not self.dry_run
         )
-        if parallel:
+        if parallel and self.lanes is not None:
+            self.lanes.map(lambda lane: self._lane(ops, lane, emit), ordered)
+        elif parallel:
             threads = min(self.workers, len(lanes))
             with ThreadPoolExecutor(threads, thread_name_prefix="chatsync-apply") as pool:
                 running = [pool.submit(self._lane, ops, lane, emit) for lane in ordered]

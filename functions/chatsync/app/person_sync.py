@@ -35,7 +35,7 @@ def plan_person(
     current: dict[SpaceName, planning.SpaceState] = {}
     live: list[Decision] = []
     known = presence.load(deps.store, person.email) if use_presence else None
-    seen: dict[SpaceName, bool] = {}
+    to_read: list[Decision] = []
     for decision in decisions:
         managed = deps.ruleset.space(decision.space)
         if managed is None or decision.protected:
@@ -47,20 +47,29 @@ def plan_person(
             continue  # checked and not found there: nothing to remove (see app.presence)
         if not is_named_space(deps, decision.space, log):
             continue
+        to_read.append(decision)
+
+    def read(decision: Decision) -> planning.SpaceState:
         membership = deps.chat.get_member(decision.space, person.email)
-        seen[decision.space] = membership is not None
         owners: frozenset[Email] = frozenset()
         if membership is not None and membership.role is Role.OWNER:
             owners = frozenset(
                 person.email if m.user == membership.user else m.key()
                 for m in deps.chat.list_members(decision.space, owners_only=True)
             )
-        current[decision.space] = planning.SpaceState(
+        return planning.SpaceState(
             space=decision.space,
             members={person.email: membership} if membership is not None else {},
             owners=owners,
             complete=False,
         )
+
+    # Side by side on the instance's kept threads: each read is a round trip to Chat.
+    states = deps.lanes.map(read, to_read) if deps.lanes else [read(d) for d in to_read]
+    seen: dict[SpaceName, bool] = {}
+    for decision, state in zip(to_read, states, strict=True):
+        current[decision.space] = state
+        seen[decision.space] = bool(state.members)
         live.append(decision)
     if seen:
         presence.save(deps.store, person.email, (known or presence.Presence()).observe(seen))

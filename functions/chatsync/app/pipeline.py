@@ -17,6 +17,7 @@ from datetime import datetime
 from chatsync.app import applying, approving, handling, person_sync, reconciling
 from chatsync.app.deps import Deps, Options, PersonLocks, SpaceTypes
 from chatsync.app.executing import Report
+from chatsync.app.lanes import Lanes
 from chatsync.app.logs import Logger
 from chatsync.app.ports import (
     ChatMembers,
@@ -62,6 +63,8 @@ class Pipeline:
     invocation_budget_s: float = 270.0
     work_item_size: int = 100
     stall_minutes: float = 30.0
+    lanes: Lanes | None = None
+    """Kept threads for Chat calls side by side; built on first use with ``workers`` threads."""
 
     def __post_init__(self) -> None:
         if isinstance(self.work, InProcessQueue):
@@ -76,6 +79,8 @@ class Pipeline:
 
     def deps(self) -> Deps:
         """The dependencies as they are now, for one use case call."""
+        if self.lanes is None or self.lanes.workers != self.workers:
+            self.lanes = Lanes(self.workers)
         return Deps(
             ruleset=self.ruleset,
             chat=self.chat,
@@ -100,6 +105,7 @@ class Pipeline:
             instance=self.instance,
             snapshot_sink=self.snapshot_sink,
             work=self.work,
+            lanes=self.lanes,
             started=self.clock(),
         )
 

@@ -83,14 +83,8 @@ def survey(
         groups = {p.email: p.groups for p in people}
         people = [p for p in people if p.email not in snapshots]
         people += [replace(s, groups=groups.get(s.email, s.groups)) for s in snapshots.values()]
-    current: dict[SpaceName, planning.SpaceState] = {}
-    for managed in ruleset.spaces:
-        if spaces is not None and managed.name not in spaces:
-            continue
-        if not is_named_space(deps, managed.name, log):
-            continue
-        members = deps.chat.list_members(managed.name)
-        current[managed.name] = space_state(managed.name, members, ids)
+    wanted = [m.name for m in ruleset.spaces if spaces is None or m.name in spaces]
+    current = read_rosters(deps, wanted, ids, log=log)
     # By index: a person costs the rules that may match them and the spaces they are in, not
     # every rule and space (domain.rules.index; the same decisions evaluate would keep).
     rosters = {name: state.members for name, state in current.items()}
@@ -106,6 +100,22 @@ def survey(
     return Survey(tuple(people), tuple(decisions), current, the_plan, tuple(d.key for d in due))
 
 
+def read_rosters(
+    deps: Deps, spaces: Sequence[SpaceName], ids: Mapping[str, Email], *, log: Logger
+) -> dict[SpaceName, planning.SpaceState]:
+    """The roster of each named space of ``spaces`` (in that order), read side by side on the
+    instance's kept threads (``app.lanes``): with Chat's latency one reader at a time would use
+    a small part of the read quota, which the rate limiter, not this, bounds."""
+
+    def one(space: SpaceName) -> planning.SpaceState | None:
+        if not is_named_space(deps, space, log):
+            return None
+        return space_state(space, deps.chat.list_members(space), ids)
+
+    states = deps.lanes.map(one, spaces) if deps.lanes else [one(space) for space in spaces]
+    return {space: state for space, state in zip(spaces, states, strict=True) if state is not None}
+
+
 def run(
     deps: Deps, *, run_id: str, log: Logger, spaces: Sequence[SpaceName] | None = None
 ) -> tuple[Survey, Report]:
@@ -117,7 +127,7 @@ def run(
     due = deferred.due_events(deps.store, deps.clock()) if spaces is None else []
     result = survey(deps, log=log, spaces=spaces, due=due)
     if fanning:
-        return result, _fan_out(deps, result, run_id=run_id, log=log, whole=spaces is None)
+        return result, fan_out(deps, result, run_id=run_id, log=log, whole=spaces is None)
     report = applying.execute(
         deps,
         result.plan,
@@ -131,7 +141,7 @@ def run(
     if spaces is None:  # rosters read are facts, dry run or not; applied changes move them
         applied = [r.op for r in report.results if r.outcome is Outcome.APPLIED]
         seen = presence.from_rosters([p.email for p in result.people], result.current, applied)
-        deps.store.put_docs(presence.KIND, {e: p.to_dict() for e, p in seen.items()})
+        deps.store.put_docs(presence.KIND, presence.documents(seen))
         ids = {f"users/{p.google_user_id}": p.email for p in result.people if p.google_user_id}
         snapshots.publish_after_run(
             deps,
@@ -168,7 +178,9 @@ def _still_running(deps: Deps, log: Logger) -> bool:
     return waiting
 
 
-def _fan_out(deps: Deps, result: Survey, *, run_id: str, log: Logger, whole: bool) -> Report:
+def fan_out(deps: Deps, result: Survey, *, run_id: str, log: Logger, whole: bool = True) -> Report:
+    """Guard ``result``'s plan for the run and publish it as work items (``app.fanout``);
+    ``whole``: the survey covered every managed space (presence and snapshot are written)."""
     guarded, held = gate.gate(
         deps, result.plan, result.current, scope="run", run_id=run_id, log=log
     )
@@ -176,7 +188,7 @@ def _fan_out(deps: Deps, result: Survey, *, run_id: str, log: Logger, whole: boo
         return held
     if whole:  # rosters as read are facts; the items track what they change
         seen = presence.from_rosters([p.email for p in result.people], result.current, ())
-        deps.store.put_docs(presence.KIND, {e: p.to_dict() for e, p in seen.items()})
+        deps.store.put_docs(presence.KIND, presence.documents(seen))
         ids = {f"users/{p.google_user_id}": p.email for p in result.people if p.google_user_id}
         snapshots.publish_after_run(
             deps,

@@ -48,6 +48,10 @@ def checked_space(space: str) -> SpaceName:
     return SpaceName(space)
 
 
+def _open_gate(space: SpaceName) -> None:
+    """No pacing: every page at once."""
+
+
 def checked_user(email: str) -> str:
     """``users/<email>`` for a valid email; else ``InvalidResourceName``."""
     if not _is_email(email):
@@ -138,6 +142,9 @@ class RestChatMembers:
         self._local = threading.local()
         self._ids: dict[str, Email] = {}
         self._resolve_fallback = resolve
+        self.page_gate: Callable[[SpaceName], None] = _open_gate
+        """Called before each page of a listing after the first: ``RateLimitedChat`` waits
+        there for read quota, so a 100-page roster is paced page by page, not sent at once."""
 
     # -- plumbing -----------------------------------------------------------------------------
     def _spaces(self) -> Any:
@@ -227,6 +234,8 @@ class RestChatMembers:
             kw["showInvited"] = True
         token = None
         while True:
+            if token:
+                self.page_gate(space)
             request = self._members().list(**kw, **({"pageToken": token} if token else {}))
             body = self._execute(request, call=f"spaces.members.list {space}")
             for item in body.get("memberships") or ():

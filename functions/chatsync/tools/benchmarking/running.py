@@ -99,7 +99,7 @@ def build_chatsync(rules: Path, url: str, *, time_scale: float, workers: int) ->
     pipeline = build_pipeline(
         settings, log=Logger(level="ERROR", stream=io.StringIO()), store=MemoryStore()
     )
-    limited = _find(pipeline.chat, RateLimitedChat)
+    limited = find_layer(pipeline.chat, RateLimitedChat)
     limited.limits = Limits(
         writes_per_minute=WRITES_PER_MINUTE * time_scale,
         reads_per_minute=READS_PER_MINUTE * time_scale,
@@ -109,7 +109,7 @@ def build_chatsync(rules: Path, url: str, *, time_scale: float, workers: int) ->
     return pipeline
 
 
-def _find(chat: Any, kind: type[T]) -> T:
+def find_layer(chat: Any, kind: type[T]) -> T:
     """The ``kind`` layer of a stack of Chat port wrappers (each keeps the next as ``inner``)."""
     layer = chat
     while not isinstance(layer, kind):

@@ -1,4 +1,5 @@
-"""``chatsync bench [--quick] [--json FILE] [--out DIR]``: chatsync against the naive baseline."""
+"""``chatsync bench [--quick] [--json FILE] [--out DIR]``: chatsync against the naive baseline;
+``chatsync bench --scale [--json FILE]``: the 100,000-person org (keys under ``scale``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,15 @@ def register(sub: Subcommands) -> None:
         "--json writes the figures (keys fixed by issue 8).",
     )
     p.add_argument("--quick", action="store_true", help="a smaller org: under a minute")
+    p.add_argument(
+        "--scale",
+        action="store_true",
+        help="the 100,000-person, 1,025-space org: plan, survey reads, a reorg fanned out as "
+        "work items (a few minutes)",
+    )
+    p.add_argument(
+        "--instances", type=int, metavar="N", help="work instances in the --scale reorg (3)"
+    )
     p.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     p.add_argument(
         "--out",
@@ -34,6 +44,8 @@ def register(sub: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.scale:
+        return scale(args)
     from chatsync.tools.benchmarking import reporting, running
 
     out = Path(args.out)
@@ -57,6 +69,31 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.write(reporting.table(result))
     if result["plot"]:
         print(f"plot: {result['plot']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def scale(args: argparse.Namespace) -> int:
+    from chatsync.tools.benchmarking import scale_bench, scale_report
+
+    cfg = scale_bench.ScaleConfig(out_dir=Path(args.out))
+    cfg = replace(
+        cfg,
+        people=args.people or cfg.people,
+        time_scale=args.time_scale or cfg.time_scale,
+        instances=args.instances or cfg.instances,
+    )
+    from chatsync.tools.benchmarking.scale_org import peak_rss_mb
+
+    raw = scale_bench.run(
+        cfg,
+        progress=lambda text: print(
+            f"bench: {text} (peak RSS {peak_rss_mb():.0f} MB)", file=sys.stderr
+        ),
+    )
+    result = scale_report.summary(raw)
+    sys.stdout.write(scale_report.table(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0
