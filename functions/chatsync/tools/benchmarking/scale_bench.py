@@ -1,4 +1,4 @@
-"""``chatsync bench --scale``: a 100,000-person org with 1,025 spaces, planned, read and reorganised.
+"""``chatsync bench --scale``: a 100,000-person org, 1,025 spaces: planned, read, reorganised.
 
 Three phases, one process, one Workspace emulator serving the generated store:
 
