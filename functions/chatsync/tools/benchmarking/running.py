@@ -5,7 +5,12 @@
    a second (one process: the emulator shares the interpreter, so this is one core's worth).
 2. **reorg**: the Directory changed for everyone at once; one full reconcile at the documented
    quotas, time-scaled. Quota utilization, 429s, lost changes, writes a second over time.
-3. **cold start**: ``import main`` in a fresh interpreter; resident memory after it.
+3. **events with latency**: the events again, every API call delayed ``latency_ms`` by the
+   emulator (50 ms: a round trip to Google), chatsync and the baseline on the same messages (the
+   baseline on the first ``baseline_events`` only: at about 6 s an event it is slow). Here calls
+   cost time, not the emulator's CPU: chatsync reads and writes spaces side by side
+   (``app.lanes``), the baseline one call after another.
+4. **cold start**: ``import main`` in a fresh interpreter; resident memory after it.
 """
 
 from __future__ import annotations
@@ -41,6 +46,10 @@ class Config:
     time_scale: float
     out_dir: Path
     workers: int = 8
+    latency_ms: float = 50.0
+    """Per-call latency the emulator models in the events-with-latency phase."""
+    baseline_events: int = 5
+    """Events the baseline handles with latency (each costs it a call per managed space)."""
 
     @classmethod
     def quick(cls, out_dir: Path) -> Config:
@@ -48,7 +57,14 @@ class Config:
 
     @classmethod
     def full(cls, out_dir: Path) -> Config:
-        return cls(people=6000, groups=50, events=200, time_scale=20.0, out_dir=out_dir)
+        return cls(
+            people=6000,
+            groups=50,
+            events=200,
+            time_scale=20.0,
+            out_dir=out_dir,
+            baseline_events=10,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +133,63 @@ def find_layer(chat: Any, kind: type[T]) -> T:
     return layer
 
 
+def _messages(cfg: Config, org: orgs.Org) -> list[dict[str, Any]]:
+    after = {p.email: p for p in org.after}
+    return [
+        orgs.hr_message(after[e], event_id=f"bench-{i:05d}", sequence=i + 1)
+        for i, e in enumerate(org.changed[: cfg.events])
+    ]
+
+
+def _warm(pipeline: Any) -> None:
+    """As in production before the events: the scheduled full reconcile has run (it records
+    where everyone is), space types are read once per instance, clients are built once. A dry
+    run: the emulator's Directory already holds the facts the events bring."""
+    pipeline.dry_run = True
+    pipeline.reconcile_all(run_id="bench-warm-up", log=pipeline.log)
+    pipeline.dry_run = False
+
+
+def events_latency_phase(cfg: Config, org: orgs.Org, emu: Any, rules: Path) -> dict[str, Any]:
+    """The events again with ``cfg.latency_ms`` on every API call, chatsync and the baseline."""
+    messages = _messages(cfg, org)
+    emu.reset()
+    emu.set_quotas(False)
+    emu.set_latency(0.0)
+    pipeline = build_chatsync(rules, emu.url, time_scale=1e6, workers=cfg.workers)
+    _warm(pipeline)  # not timed, and without latency
+    emu.set_latency(cfg.latency_ms)
+    try:
+        began = time.perf_counter()
+        for message in messages:
+            for event in events.decode_message(message):
+                pipeline.handle(event)
+        ours = time.perf_counter() - began
+        emu.reset()
+        naive = NaiveHandler(org.ruleset, endpoint=emu.url)
+        some = messages[: cfg.baseline_events]
+        began = time.perf_counter()
+        for message in some:
+            naive.handle(message)
+        theirs = time.perf_counter() - began
+    finally:
+        emu.set_latency(0.0)
+    return {
+        "latency_ms": cfg.latency_ms,
+        "events": len(messages),
+        "seconds": round(ours, 3),
+        "events_per_s": round(len(messages) / ours, 2) if ours > 0 else 0.0,
+        "baseline_events": len(some),
+        "baseline_seconds": round(theirs, 3),
+        "baseline_events_per_s": round(len(some) / theirs, 3) if theirs > 0 else 0.0,
+    }
+
+
 def events_phase(cfg: Config, org: orgs.Org, emu: Any, rules: Path) -> dict[str, Any]:
     """chatsync and the baseline on the same HR messages, each from the starting roster."""
     chosen = org.changed[: cfg.events]
     after = {p.email: p for p in org.after}
-    messages = [
-        orgs.hr_message(after[e], event_id=f"bench-{i:05d}", sequence=i + 1)
-        for i, e in enumerate(chosen)
-    ]
+    messages = _messages(cfg, org)
     moved = set(chosen)
     facts = [after[p.email] if p.email in moved else p for p in org.before]
     facts += [after[e] for e in moved if e not in {p.email for p in org.before}]
@@ -135,14 +200,9 @@ def events_phase(cfg: Config, org: orgs.Org, emu: Any, rules: Path) -> dict[str,
     emu.reset()
     emu.set_quotas(False)
     pipeline = build_chatsync(rules, emu.url, time_scale=1e6, workers=cfg.workers)
-    # Warm-up outside the clock, as in production: the scheduled full reconcile has run (it
-    # records where everyone is, so a person event reads only the spaces that can change), space
-    # types are read once per instance, clients are built once.
-    # A dry run: the emulator's Directory already holds the post-reorg facts the events bring.
+    # Warm-up outside the clock, as in production (see _warm).
     warm = len(emu.calls())
-    pipeline.dry_run = True
-    pipeline.reconcile_all(run_id="bench-warm-up", log=pipeline.log)
-    pipeline.dry_run = False
+    _warm(pipeline)
     warm_up = Counts.of(emu.calls(warm))
     mark = len(emu.calls())
     latencies: list[float] = []
@@ -298,5 +358,12 @@ def run(cfg: Config, *, progress: Callable[[str], None] = lambda _: None) -> dic
         per_event = events_phase(cfg, org, emu, rules)
         progress(f"reorg: one reconcile at the quotas x{cfg.time_scale:g}")
         reorg = reorg_phase(cfg, org, emu, rules)
+        progress(f"events again, {cfg.latency_ms:g} ms a call: chatsync then the baseline")
+        latency = events_latency_phase(cfg, org, emu, rules)
     progress("cold start: import main in a fresh interpreter")
-    return {"events": per_event, "reorg": reorg, "cold_start": cold_start()}
+    return {
+        "events": per_event,
+        "reorg": reorg,
+        "events_latency": latency,
+        "cold_start": cold_start(),
+    }
