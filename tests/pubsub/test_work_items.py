@@ -60,9 +60,9 @@ def fanned(pubsub: Any, emulator: Any, tmp_path: Path) -> Iterator[tuple[Stack, 
 def test_a_reconcile_tick_fans_out_items_that_continue_and_apply_each_change_once(
     fanned: tuple[Stack, Path],
 ) -> None:
-    """Drift in two spaces (and the demo's own); the tick plans and publishes; on_work_item applies the items,
-    publishing continuations as the budget runs out; the run ends done, every change recorded
-    once, and a second reconcile finds nothing to do."""
+    """Drift in a space (and the demo's own); the tick plans and publishes; on_work_item applies
+    the items, publishing continuations as the budget runs out; the run ends done, every change
+    recorded once, and a second reconcile finds nothing to do."""
     stack, state = fanned
     stack.emu.manual_change(PLATFORM, "dev.patel@example.com", "add")
     stack.emu.manual_change(PLATFORM, "tom.berg@example.com", "role", "manager")

@@ -39,8 +39,8 @@ class Options:
     """The Pub/Sub topic Workspace Events subscriptions deliver to."""
     invocation_budget_s: float = 270.0
     """Seconds of work one invocation may start (a work item continues in another after it)."""
-    work_item_size: int = 100
-    """Operations or people per work item."""
+    work_item_size: int = 50
+    """Operations per work item of a full reconcile."""
     stall_minutes: float = 30.0
     """A run without progress for this long is reported as stalled."""
 

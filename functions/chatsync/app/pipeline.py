@@ -61,7 +61,7 @@ class Pipeline:
     work: WorkQueue | None = None
     """Where large change sets go as work items (see app.fanout); None: applied here."""
     invocation_budget_s: float = 270.0
-    work_item_size: int = 100
+    work_item_size: int = 50
     stall_minutes: float = 30.0
     lanes: Lanes | None = None
     """Kept threads for Chat calls side by side; built on first use with ``workers`` threads."""

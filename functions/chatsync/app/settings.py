@@ -132,9 +132,10 @@ class Settings:
     timeout less a tenth (at least 5 s): 486 for 540 s. Default: 270, the same margin under the
     default 300 s timeout of an event function."""
 
-    work_item_size: int = 100
-    """CHATSYNC_WORK_ITEM_SIZE: operations (or people, for a group event) per work item. 100 at
-    a work instance's 45 writes a minute is about two minutes of work (docs/fanout.md)."""
+    work_item_size: int = 50
+    """CHATSYNC_WORK_ITEM_SIZE: operations per work item of a full reconcile. 50 at a work
+    instance's 45 writes a minute is about a minute of work: the last items of a run end close
+    together (measured in docs/fanout.md), and continuations stay rare."""
 
     stall_minutes: float = 30.0
     """CHATSYNC_STALL_MINUTES: a fanned-out run with items left and no progress for this long is

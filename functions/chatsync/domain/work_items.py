@@ -36,11 +36,11 @@ from chatsync.domain import model, planning
 
 ItemKind = Literal["ops", "people"]
 KINDS: tuple[ItemKind, ...] = ("ops", "people")
-DEFAULT_MAX_OPS = 100
-"""Operations (or people) an item holds at most. At a work instance's 45 writes a minute an item
-of 100 takes about two minutes: small enough that the last items of a run end close together
-(the tail where one instance works alone is short), large enough that the per-item cost (one
-message, two store documents) is noise."""
+DEFAULT_MAX_OPS = 50
+"""Operations an item holds at most (``CHATSYNC_WORK_ITEM_SIZE``). At a work instance's 45 writes
+a minute an item of 50 takes about a minute: small enough that the last items of a run end close
+together (the tail where one instance works alone is short: docs/fanout.md has the measurements),
+large enough that the per-item cost (one message, two store documents) is noise."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,7 @@ def build_chatsync(rules: Path, url: str, *, time_scale: float, workers: int) ->
         writes_per_minute=WRITES_PER_MINUTE * time_scale,
         reads_per_minute=READS_PER_MINUTE * time_scale,
         space_reads_per_second=SPACE_READS_PER_SECOND * time_scale,
+        burst_seconds=1.0 / time_scale,  # one second of quota time, as deployed
     )
     pipeline.workers = workers
     return pipeline

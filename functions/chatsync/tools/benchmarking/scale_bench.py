@@ -23,7 +23,7 @@ from __future__ import annotations
 import gc
 import io
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,7 @@ class ScaleConfig:
     """Work instances; each gets floor(300 / instances) writes a minute."""
     invocation_budget_s: float = 486.0
     """The work function's budget as Terraform sets it (540 s timeout less a tenth)."""
-    item_size: int = 100
+    item_size: int = 50
     survey_workers: int = 8
 
 
@@ -77,7 +77,7 @@ def _instance(
     workers: int = 1,
     work: Any = None,
     budget_s: float = 270.0,
-    item_size: int = 100,
+    item_size: int = 50,
 ) -> Any:
     """One function instance: the real pipeline at its own rates, sharing ``store``."""
     from chatsync.adapters.chat.ratelimit import Limits, RateLimitedChat
@@ -110,14 +110,22 @@ def _instance(
 
 
 def plan_phase(
-    org: orgs.ScaleOrg, people: tuple[model.Person, ...], *, clock: Callable[[], float]
-) -> tuple[planning.Plan, float]:
-    """The reorg's pure plan and the seconds it took (as ``reconciling.survey`` plans)."""
+    org: orgs.ScaleOrg,
+    people: tuple[model.Person, ...],
+    changed: Collection[model.Email],
+    *,
+    clock: Callable[[], float],
+) -> tuple[planning.Plan, float, int]:
+    """The reorg's pure plan, the seconds it took (as ``reconciling.survey`` plans), and the
+    membership reads work items by people would make: one per space where a changed person
+    gets a role or is a member (what ``person_sync.plan_person`` reads with presence known)."""
     start = clock()
     rosters = {name: state.members for name, state in org.current.items()}
     decisions = decide_all(compile_rules(org.ruleset), people, rosters)
     the_plan = planning.plan(org.ruleset, decisions, org.current)
-    return the_plan, clock() - start
+    seconds = clock() - start
+    wanted = set(changed)
+    return the_plan, seconds, sum(1 for d in decisions if d.email in wanted)
 
 
 def _expected(
@@ -194,10 +202,11 @@ def read_phase(
         pages[space] = pages.get(space, 0) + 1
     window = (max(c["time"] for c in reads) - min(c["time"] for c in reads)) if reads else 0.0
     window_scaled = window * scale
-    # The buckets start full: the first second's worth of reads goes at once, quota or not.
+    # The buckets start full: the first second's worth of reads goes at once, quota or not;
+    # and the window runs from the first call to the start of the last (one interval fewer).
     burst = READS_PER_MINUTE / 60
     bound = max(
-        max(0.0, len(reads) - burst) / READS_PER_MINUTE * 60,
+        max(0.0, len(reads) - 1 - burst) / READS_PER_MINUTE * 60,
         max(pages.values(), default=0) / SPACE_READS_PER_SECOND,
     )
     return (
@@ -268,7 +277,8 @@ def reorg_phase(
     calls = emu.calls(mark)
     writes = [c for c in calls if c["method"] in WRITES]
     write_calls = sum(1 for c in writes if c["status"] == 200)
-    bound = write_calls / WRITES_PER_MINUTE * 60
+    # As for reads: the buckets start full (a second of quota), the window ends at a start.
+    bound = max(0.0, write_calls - 1 - WRITES_PER_MINUTE / 60) / WRITES_PER_MINUTE * 60
     return {
         "write_calls": write_calls,
         "write_attempts": len(writes),
@@ -300,7 +310,9 @@ def run(cfg: ScaleConfig, *, progress: Callable[[str], None] = lambda _: None) -
     org = orgs.generate(shape)
     reorg = orgs.reorg(org, departments=cfg.departments, promotions=cfg.promotions)
     progress(f"plan: {len(reorg.changed)} people changed; the pure plan of everyone")
-    the_plan, plan_s = plan_phase(org, reorg.people, clock=time.perf_counter)
+    the_plan, plan_s, by_people = plan_phase(
+        org, reorg.people, reorg.changed, clock=time.perf_counter
+    )
     necessary = orgs.writes(the_plan)
     changes, sizes = _expected(the_plan, org.current)
     figures: dict[str, Any] = {
@@ -309,6 +321,8 @@ def run(cfg: ScaleConfig, *, progress: Callable[[str], None] = lambda _: None) -
         "memberships": org.memberships,
         "plan_s": round(plan_s, 3),
         "plan": the_plan.summary(),
+        "changed_people": len(reorg.changed),
+        "reads_if_items_by_people": by_people,
         "all_hands_members": sorted((len(s.members) for s in org.current.values()), reverse=True)[
             :4
         ],

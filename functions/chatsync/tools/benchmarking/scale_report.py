@@ -43,6 +43,8 @@ def summary(raw: Mapping[str, Any]) -> dict[str, Any]:
             **{k: v for k, v in reorg.items() if k not in _REORG_KEYS},
         },
         "plan": raw["plan"],
+        "changed_people": raw["changed_people"],
+        "reads_if_items_by_people": raw["reads_if_items_by_people"],
         "all_hands_members": raw["all_hands_members"],
         "reads": reads,
         "total_s": raw["total_s"],
@@ -95,6 +97,11 @@ def table(result: Mapping[str, Any]) -> str:
         ("largest spaces (members)", ", ".join(f"{n:,}" for n in s["all_hands_members"])),
         ("pure plan of the reorg (s)", s["plan_s"]),
         ("  plan", ", ".join(f"{k} {v:,}" for k, v in s["plan"].items())),
+        (
+            "  items by people would read",
+            f"{s['reads_if_items_by_people']:,} memberships ({s['changed_people']:,} people); "
+            "by space: none",
+        ),
         (
             f"reads: survey, quota x{reads['read_time_scale']:g}",
             f"{reads['read_calls']:,} Chat reads, {reads['directory_calls']:,} Directory",

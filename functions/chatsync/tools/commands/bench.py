@@ -30,6 +30,9 @@ def register(sub: Subcommands) -> None:
     p.add_argument(
         "--instances", type=int, metavar="N", help="work instances in the --scale reorg (3)"
     )
+    p.add_argument(
+        "--item-size", type=int, metavar="N", help="operations per work item in --scale (50)"
+    )
     p.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     p.add_argument(
         "--out",
@@ -83,6 +86,7 @@ def scale(args: argparse.Namespace) -> int:
         people=args.people or cfg.people,
         time_scale=args.time_scale or cfg.time_scale,
         instances=args.instances or cfg.instances,
+        item_size=args.item_size or cfg.item_size,
     )
     from chatsync.tools.benchmarking.scale_org import peak_rss_mb
 
