@@ -71,8 +71,8 @@ variable "functions" {
     floor(budget / sum of max_instances). Defaults: bulk work gets 0.6, split between the full
     reconcile (0.3: 1 x 900 reads a minute for its survey) and the work items it and the group
     function fan out (0.3: 2 x 45 writes), which apply every change of a full reconcile (a
-    10,000-change reorg in about 1 h 52 min; work = 0.6 and reconcile = 0.1 halve that, and
-    still leave the survey 300 reads a minute); the event functions keep 0.4 for changes as they happen:
+    10,000-change reorg in about 1 h 52 min; work = 0.5 with reconcile = 0.1 takes 67 minutes
+    and still leaves the survey 300 reads a minute); the event functions keep 0.4 for changes as they happen:
     hr 0.2 (3 x 20 writes), group 0.1 (3 x 10), chat 0.1 (2 x 15, drift reverts). 300 writes and
     3000 reads in all.
     timeout_seconds is also the push subscription's ack deadline, so it is capped at 540 (Pub/Sub
