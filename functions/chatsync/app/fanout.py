@@ -101,6 +101,7 @@ def _publish(
         "done": {},
     }
     deps.store.put_doc(records.WORK_RUNS, run_id, dict(doc))
+    _open(deps, run_id, add=True)
     log.info(
         "work run started",
         run_id=run_id,
@@ -133,6 +134,7 @@ def mark_done(deps: Deps, run_id: str, *, log: Logger) -> None:
         return {**found, "status": "done", "finished_at": now, "updated_at": now}
 
     deps.store.update_doc(records.WORK_RUNS, run_id, change)
+    _open(deps, run_id, add=False)
     if finished[0]:
         doc = deps.store.get_doc(records.WORK_RUNS, run_id) or {}
         summary = work_runs.status(doc, now=deps.clock(), stall_after_s=stall_after(deps))
@@ -156,6 +158,20 @@ def supersede(deps: Deps, run_id: str, *, by: str) -> None:
         return {**found, "status": "superseded", "superseded_by": by}
 
     deps.store.update_doc(records.WORK_RUNS, run_id, change)
+    _open(deps, run_id, add=False)
+
+
+def _open(deps: Deps, run_id: str, *, add: bool) -> None:
+    """Keep ``run_id`` in (or out of) the list of open runs."""
+
+    def change(found: dict[str, Any] | None) -> dict[str, Any] | None:
+        runs = list((found or {}).get("runs") or [])
+        if (run_id in runs) == add:
+            return None
+        runs = [*runs, run_id] if add else [r for r in runs if r != run_id]
+        return {"runs": runs}
+
+    deps.store.update_doc(records.WORK_OPEN, "runs", change)
 
 
 def stall_after(deps: Deps) -> float:
@@ -176,8 +192,11 @@ def check_runs(deps: Deps, *, log: Logger, origin: str | None = None) -> list[wo
     """Every unfinished run (of ``origin``, if given); each stalled one logged at ERROR."""
     now = deps.clock()
     found = []
-    for _, doc in deps.store.list_docs(records.WORK_RUNS):
-        if doc.get("status") in ("done", "superseded"):
+    listed = deps.store.get_doc(records.WORK_OPEN, "runs") or {}
+    for run_id in listed.get("runs") or []:
+        doc = deps.store.get_doc(records.WORK_RUNS, str(run_id))
+        if doc is None or doc.get("status") in ("done", "superseded"):
+            _open(deps, str(run_id), add=False)
             continue
         if origin is not None and doc.get("origin") != origin:
             continue

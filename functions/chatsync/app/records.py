@@ -45,6 +45,10 @@ WORK_RUNS = "work_runs"
 WORK_ITEMS = "work_items"
 """Key: the item id (``<run id>/<index>``). One work item's progress (``WorkItemProgress``)."""
 
+WORK_OPEN = "work_open"
+"""Key: ``runs``. The ids of the runs not yet done or superseded (``OpenRuns``), so a tick
+checks those without listing every run ever made."""
+
 KINDS = (
     PERSON_FACTS,
     HR_STATUS,
@@ -57,6 +61,7 @@ KINDS = (
     DROPPED,
     WORK_RUNS,
     WORK_ITEMS,
+    WORK_OPEN,
 )
 
 
@@ -158,3 +163,7 @@ class WorkItemProgress(TypedDict, total=False):
     """When the holder's claim lapses if it died."""
     invocations: int
     updated_at: float
+
+
+class OpenRuns(TypedDict):
+    runs: list[str]
