@@ -96,8 +96,12 @@ class Counts:
         )
 
 
-def build_chatsync(rules: Path, url: str, *, time_scale: float, workers: int) -> Any:
-    """chatsync's own pipeline, its rate limits set to the quotas at ``time_scale``."""
+def build_chatsync(
+    rules: Path, url: str, *, time_scale: float, workers: int, burst_seconds: float = 1.0
+) -> Any:
+    """chatsync's own pipeline, its rate limits set to the quotas at ``time_scale``; its
+    buckets hold ``burst_seconds`` of calls (wall time: ``1 / time_scale`` is one second of
+    quota time, as deployed)."""
     from chatsync.adapters.chat.ratelimit import Limits, RateLimitedChat
     from chatsync.adapters.store import MemoryStore
     from chatsync.app.logs import Logger
@@ -120,7 +124,7 @@ def build_chatsync(rules: Path, url: str, *, time_scale: float, workers: int) ->
         writes_per_minute=WRITES_PER_MINUTE * time_scale,
         reads_per_minute=READS_PER_MINUTE * time_scale,
         space_reads_per_second=SPACE_READS_PER_SECOND * time_scale,
-        burst_seconds=1.0 / time_scale,  # one second of quota time, as deployed
+        burst_seconds=burst_seconds,
     )
     pipeline.workers = workers
     return pipeline
@@ -276,7 +280,9 @@ def reorg_phase(cfg: Config, org: orgs.Org, emu: Any, rules: Path) -> dict[str, 
     emu.reset()
     emu.set_quotas(True)
     emu.set_time_scale(scale)
-    pipeline = build_chatsync(rules, emu.url, time_scale=scale, workers=cfg.workers)
+    pipeline = build_chatsync(
+        rules, emu.url, time_scale=scale, workers=cfg.workers, burst_seconds=1.0 / scale
+    )
     tick = events.ReconcileTick(
         meta=events.EventMeta(
             message_id="bench-reorg",
