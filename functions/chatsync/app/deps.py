@@ -23,6 +23,7 @@ from chatsync.app.ports import (
 from chatsync.app.retrying import RetryPolicy
 from chatsync.domain.model import Email, SpaceName, SpaceType
 from chatsync.domain.rules import Ruleset
+from chatsync.domain.rules.index import CompiledRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,8 @@ class Deps:
     """Where a full reconcile publishes its snapshot (CHATSYNC_SNAPSHOT_URI); None: nowhere."""
     work: WorkQueue | None = None
     """Where large change sets go as work items (CHATSYNC_WORK_TOPIC); None: applied here."""
+    compiled: CompiledRules | None = None
+    """``ruleset`` compiled into lookup tables (``domain.rules.index``), once per instance."""
     lanes: Lanes | None = None
     """The instance's kept threads for calls side by side (``app.lanes``); None: one by one."""
     started: float | None = None

@@ -9,9 +9,9 @@ The rate limiter, not the number of threads, bounds the call rate.
 Threads only pay while calls wait on the network. A call that returns in a few milliseconds (a
 local emulator) gains nothing from another thread and costs a handoff between threads, so
 ``map`` runs the calls one after another while the typical call is faster than ``quick_s``, and
-side by side otherwise. The typical call is measured on calls run one after another (the first
-``map``, then one in ``PROBE_EVERY``): timed side by side, calls that only compete for the
-interpreter would look slow and keep it parallel.
+side by side otherwise. The typical call is measured on calls run alone (the first call of the
+first ``map`` and of one ``map`` in ``PROBE_EVERY``, and every call while they run one after
+another): timed side by side, calls that only compete for the interpreter would look slow.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from typing import TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-QUICK_S = 0.005
-"""A typical call faster than this runs in the caller's thread (5 ms: Chat takes tens)."""
+QUICK_S = 0.02
+"""A typical call faster than this runs in the caller's thread: Chat answers in tens to hundreds
+of milliseconds; a local emulator in one to five (a lane of two writes and its store records)."""
 PROBE_EVERY = 20
 """While side by side, every this many ``map`` calls run one after another, to measure again."""
 
@@ -47,18 +48,26 @@ class Lanes:
         self._lock = threading.Lock()
         self._maps = 0
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    def map(self, fn: Callable[[T], R], items: Sequence[T], *, always: bool = False) -> list[R]:
+        """``always``: side by side however quick the calls (when each call may wait on a
+        rate limiter of its own, such as a space's read bucket)."""
+        if len(items) <= 1 or self.workers <= 1:
+            return [self._measured(fn, item) for item in items]
         with self._lock:
             self._maps += 1
-            probe = self.typical is None or self._maps % PROBE_EVERY == 0
-        quick = self.typical is not None and self.typical < self.quick_s
-        if len(items) <= 1 or self.workers <= 1 or quick or probe:
-            return [self._measured(fn, item) for item in items]
+            probe = not always and (self.typical is None or self._maps % PROBE_EVERY == 0)
+        done: list[R] = []
+        rest = items
+        if probe:  # the first call alone, to measure; the rest as it says
+            done.append(self._measured(fn, items[0]))
+            rest = items[1:]
+        if not always and self.typical is not None and self.typical < self.quick_s:
+            return done + [self._measured(fn, item) for item in rest]
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="chatsync-lane")
             pool = self._pool
-        return list(pool.map(fn, items))
+        return done + list(pool.map(fn, rest))
 
     def _measured(self, fn: Callable[[T], R], item: T) -> R:
         began = time.perf_counter()

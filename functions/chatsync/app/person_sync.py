@@ -20,6 +20,7 @@ from chatsync.domain import events as ev
 from chatsync.domain import person_codec, planning
 from chatsync.domain.model import Decision, Email, Person, Role, SpaceName
 from chatsync.domain.rules import evaluate
+from chatsync.domain.rules.index import evaluate_indexed
 
 
 def plan_person(
@@ -31,13 +32,20 @@ def plan_person(
     use_presence: bool = True,
 ) -> tuple[planning.Plan, list[Decision]]:
     """The person's plan across managed spaces (or ``spaces``), reading only what can change."""
-    decisions = [d for d in evaluate(deps.ruleset, person) if spaces is None or d.space in spaces]
+    # By index when compiled (the same decisions as evaluate, trying only candidate rules).
+    decided = (
+        evaluate_indexed(deps.compiled, person)
+        if deps.compiled is not None and deps.compiled.ruleset is deps.ruleset
+        else evaluate(deps.ruleset, person)
+    )
+    decisions = [d for d in decided if spaces is None or d.space in spaces]
+    managed_spaces = {s.name: s for s in deps.ruleset.spaces}
     current: dict[SpaceName, planning.SpaceState] = {}
     live: list[Decision] = []
     known = presence.load(deps.store, person.email) if use_presence else None
     to_read: list[Decision] = []
     for decision in decisions:
-        managed = deps.ruleset.space(decision.space)
+        managed = managed_spaces.get(decision.space)
         if managed is None or decision.protected:
             live.append(decision)
             continue

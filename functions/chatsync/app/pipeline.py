@@ -33,6 +33,7 @@ from chatsync.domain import events as ev
 from chatsync.domain import planning, safety
 from chatsync.domain.model import Decision, Person, SpaceName
 from chatsync.domain.rules import Ruleset
+from chatsync.domain.rules.index import CompiledRules, compile_rules
 
 
 @dataclass
@@ -65,6 +66,8 @@ class Pipeline:
     stall_minutes: float = 30.0
     lanes: Lanes | None = None
     """Kept threads for Chat calls side by side; built on first use with ``workers`` threads."""
+    compiled: CompiledRules | None = None
+    """The ruleset compiled for lookups; built on first use, again if the ruleset changes."""
 
     def __post_init__(self) -> None:
         if isinstance(self.work, InProcessQueue):
@@ -81,6 +84,8 @@ class Pipeline:
         """The dependencies as they are now, for one use case call."""
         if self.lanes is None or self.lanes.workers != self.workers:
             self.lanes = Lanes(self.workers)
+        if self.compiled is None or self.compiled.ruleset is not self.ruleset:
+            self.compiled = compile_rules(self.ruleset)
         return Deps(
             ruleset=self.ruleset,
             chat=self.chat,
@@ -106,6 +111,7 @@ class Pipeline:
             snapshot_sink=self.snapshot_sink,
             work=self.work,
             lanes=self.lanes,
+            compiled=self.compiled,
             started=self.clock(),
         )
 

@@ -88,7 +88,10 @@ def survey(
     # By index: a person costs the rules that may match them and the spaces they are in, not
     # every rule and space (domain.rules.index; the same decisions evaluate would keep).
     rosters = {name: state.members for name, state in current.items()}
-    decisions = decide_all(compile_rules(ruleset), people, rosters)
+    compiled = deps.compiled
+    if compiled is None or compiled.ruleset is not ruleset:
+        compiled = compile_rules(ruleset)
+    decisions = decide_all(compiled, people, rosters)
     the_plan = planning.plan(ruleset, decisions, current)
     log.info(
         "full reconcile planned",
@@ -112,7 +115,11 @@ def read_rosters(
             return None
         return space_state(space, deps.chat.list_members(space), ids)
 
-    states = deps.lanes.map(one, spaces) if deps.lanes else [one(space) for space in spaces]
+    # Always side by side: each space has its own read bucket (15 a second), so while a long
+    # roster waits on its bucket the other spaces can be read.
+    states = (
+        deps.lanes.map(one, spaces, always=True) if deps.lanes else [one(space) for space in spaces]
+    )
     return {space: state for space, state in zip(spaces, states, strict=True) if state is not None}
 
 
