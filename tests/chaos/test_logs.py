@@ -83,7 +83,11 @@ def story(
 
 def test_no_token_in_any_log_line_under_faults(story: Any, figures: Any) -> None:
     """A recognisable token, 30% faults, every story message: the token is in no output."""
-    text, deliveries, failures = story({"CHATSYNC_ACCESS_TOKEN": f"app;scopes={SCOPES},{CANARY}"})
+    # Two tries per call: faults bite (deliveries fail and are redelivered) whatever order calls
+    # take; with four, whether any fault bites depended on the order of the calls.
+    text, deliveries, failures = story(
+        {"CHATSYNC_ACCESS_TOKEN": f"app;scopes={SCOPES},{CANARY}", "CHATSYNC_MAX_ATTEMPTS": "2"}
+    )
     figures(deliveries=deliveries, failed_deliveries=failures, log_bytes=len(text))
     assert failures > 0, "the faults should have bitten"
     assert '"severity"' in text
