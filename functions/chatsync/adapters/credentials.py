@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatsync.app.settings import Settings
+from chatsync.domain.errors import ConfigError
 
 SCOPE = "https://www.googleapis.com/auth/"
 CHAT_APP_SCOPES = (SCOPE + "chat.app.memberships", SCOPE + "chat.app.spaces")
@@ -31,10 +32,7 @@ def chat_credentials(settings: Settings) -> Any:
         return _static(settings.access_token)
     if settings.auth_mode == "admin":
         return _delegated(settings, CHAT_ADMIN_SCOPES)
-    import google.auth
-
-    credentials, _project = google.auth.default(scopes=list(CHAT_APP_SCOPES))
-    return credentials
+    return _default(settings, list(CHAT_APP_SCOPES))[0]
 
 
 def directory_credentials(settings: Settings) -> Any:
@@ -52,18 +50,41 @@ def _static(token: str) -> Any:
 
 def _delegated(settings: Settings, scopes: tuple[str, ...]) -> Any:
     """Keyless domain-wide delegation: sign the JWT with IAM signJwt as the runtime account."""
-    import google.auth
-    from google.auth import iam
+    from google.auth import exceptions, iam
     from google.auth.transport.requests import Request
     from google.oauth2 import service_account
 
-    source, _project = google.auth.default(scopes=[SCOPE + "cloud-platform"])
+    source, _project = _default(settings, [SCOPE + "cloud-platform"])
     account = settings.service_account or getattr(source, "service_account_email", "")
     request = Request()
     if not account or account == "default":
-        source.refresh(request)
+        try:
+            source.refresh(request)
+        except exceptions.GoogleAuthError as exc:
+            raise ConfigError(f"Google credentials could not be refreshed: {exc}") from None
         account = str(getattr(source, "service_account_email", ""))
     signer = iam.Signer(request, source, account)
     return service_account.Credentials(
         signer, account, TOKEN_URI, scopes=list(scopes), subject=settings.admin_subject
     )
+
+
+def _default(settings: Settings, scopes: list[str]) -> Any:
+    """Application Default Credentials, or a ``ConfigError`` that says how to provide them."""
+    import google.auth
+    from google.auth import exceptions
+
+    try:
+        return google.auth.default(scopes=scopes)
+    except exceptions.DefaultCredentialsError:
+        endpoints = {settings.chat_endpoint, settings.directory_endpoint}
+        local = [e for e in sorted(endpoints) if "googleapis.com" not in e]
+        hint = (
+            f"the endpoint {local[0]} is not Google's: for the local emulator pass "
+            "--token app (CHATSYNC_ACCESS_TOKEN=app)"
+            if local
+            else "run `gcloud auth application-default login`, or set "
+            "GOOGLE_APPLICATION_CREDENTIALS to a key file (on Cloud Functions the runtime "
+            "service account is used)"
+        )
+        raise ConfigError(f"no Google credentials found: {hint}") from None

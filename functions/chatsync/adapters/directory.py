@@ -116,6 +116,8 @@ class DirectoryClient:
             return request.execute(num_retries=0)
         except Exception as exc:
             error = check_response(exc, call=call)
+            if isinstance(error, errors.EndpointError):
+                raise error from exc
             if isinstance(error, errors.RetryableError):
                 raise errors.DirectoryUnavailable(str(error), delay=error.delay) from exc
             if isinstance(error, errors.ChatApiError) and error.status == 404:

@@ -11,7 +11,8 @@
     ├── RetryableError            another delivery may succeed; may carry ``delay`` seconds
     │   ├── ChatRateLimited       429
     │   ├── ChatUnavailable       5xx, timeouts, connection errors
-    │   └── DirectoryUnavailable  the Directory failed transiently
+    │   ├── DirectoryUnavailable  the Directory failed transiently
+    │   └── EndpointError         the server at an endpoint is not the Google API (wrong URL)
     └── ChatApiError              base of every Chat HTTP failure (status + truncated body)
 
 Callers decide with ``isinstance(e, RetryableError)``, never by status code.
@@ -125,6 +126,16 @@ class ChatUnavailable(ChatApiError, RetryableError):
 
 class DirectoryUnavailable(RetryableError):
     """The Directory could not be read right now."""
+
+
+class EndpointError(RetryableError):
+    """The server at a configured endpoint did not answer like a Google API (an HTML page, a
+    body that is not JSON): the URL is wrong, not the request.
+
+    Retryable on purpose: the function must not ack (and so drop) an event because its
+    deployment points at the wrong server; once the setting is fixed, redelivery succeeds. The
+    CLI treats it as a configuration error (exit 2). The message names the URL that answered.
+    """
 
 
 class PersonNotFound(PermanentError):

@@ -6,6 +6,7 @@ Outcome map (the statuses themselves become errors in ``adapters.googleapi.check
     409 on create               -> already a member: read it back and carry on
     404 on delete / get         -> not a member: done / None
     400, 401, 403, other 404    -> ChatPermissionDenied (permanent, with what the admin must fix)
+    4xx without Google's JSON   -> EndpointError (the URL is not the API; redelivered, not dropped)
 
 Every resource name is validated before a request is built (``spaces/<id>``,
 ``users/<id-or-email>``, ``spaces/<id>/members/<id-or-email>``): a name that does not validate
