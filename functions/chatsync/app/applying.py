@@ -1,4 +1,5 @@
-"""Apply a plan: through the safety gate, the executor, the audit trail and presence records."""
+"""Apply a plan: through the safety gate, the executor (which journals each write in the audit
+trail as it happens) and presence records."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def execute(
     the_plan, held = gate.gate(deps, the_plan, current, scope=scope, run_id=run_id, log=log)
     if held is not None:
         return held
-    recorder = recording.Recorder(log, run_id=run_id, clock=deps.clock)
+    recorder = recording.Recorder(log, run_id=run_id, clock=deps.clock, store=deps.store)
     recorder.skipped(the_plan.skipped)
     executor = Executor(
         deps.chat,
@@ -37,9 +38,10 @@ def execute(
         dry_run=deps.options.dry_run,
         on_result=recorder,
         workers=deps.options.workers,
+        journal=recorder,
+        controls=deps.controls,
     )
     report = executor.apply(the_plan)
-    recorder.flush(deps.store)
     if track_presence:
         presence.track(deps.store, report)
     if not the_plan.operations and not the_plan.skipped:

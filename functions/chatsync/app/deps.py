@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from chatsync.app.executing import Controls
 from chatsync.app.logs import Logger
 from chatsync.app.ports import ChatMembers, Directory, StateStore, WorkspaceEvents
 from chatsync.app.retrying import RetryPolicy
@@ -77,3 +78,5 @@ class Deps:
     person_locks: PersonLocks = field(default_factory=PersonLocks)
     instance: str = "local"
     """This instance's name in per-person leases (see app.leasing)."""
+    controls: Controls = field(default_factory=Controls)
+    """A stop flag and a watcher for applies (the CLI's Ctrl-C and progress bar)."""

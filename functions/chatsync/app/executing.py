@@ -3,6 +3,12 @@
 ``apply`` never raises for an operation that fails: it returns a ``Report``. The caller (the
 pipeline) raises one ``RetryableError`` afterwards if any retryable failure remains, and the next
 delivery re-plans from fresh state, so nothing is lost and nothing is done twice.
+
+Each write is journaled as it happens, not after the plan: ``Journal.intent`` before the call
+is sent, ``Journal.outcome`` as soon as it is answered, from the thread that made it. A run
+that is killed half-way therefore leaves every write it sent in the audit trail. A ``stop``
+flag (``Controls``) is checked before each operation: once it is set no new call starts, the
+calls in flight finish (and are journaled), and the rest are reported ``interrupted``.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol
 
 from chatsync.app.ports import ChatMembers
 from chatsync.app.retrying import RetryPolicy, retry
@@ -31,6 +38,8 @@ class Outcome(Enum):
     DRY_RUN = "dry_run"
     FAILED_RETRYABLE = "failed_retryable"
     FAILED_PERMANENT = "failed_permanent"
+    INTERRUPTED = "interrupted"
+    """Not attempted: the run was stopped (Ctrl-C) before this operation started."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +125,29 @@ class Report:
         )
 
 
+class Journal(Protocol):
+    """Told of each write as it happens (``app.recording.Recorder`` stores both at once).
+
+    ``index`` is the operation's position in the plan: it pairs an intent with its outcome.
+    Called from the thread that makes the call; an exception stops the run (no new call
+    starts), because a write that cannot be journaled could not be reverted.
+    """
+
+    def intent(self, index: int, op: Operation) -> None: ...
+
+    def outcome(self, index: int, result: OpResult) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Controls:
+    """How a caller steers and watches an apply (the CLI: Ctrl-C and a progress bar)."""
+
+    stop: threading.Event | None = None
+    """Set it to stop: no operation starts after, those in flight finish (no retry after)."""
+    watch: Callable[[OpResult], None] | None = None
+    """Told of each result as soon as it is known, from the thread that produced it."""
+
+
 def describe(op: Operation) -> str:
     """One line a person reads: what the operation does (the operation owns its wording)."""
     return op.describe()
@@ -147,6 +179,8 @@ class Executor:
         on_result: Callable[[OpResult], None] | None = None,
         workers: int = 1,
         parallel_min_ops: int = PARALLEL_MIN_OPS,
+        journal: Journal | None = None,
+        controls: Controls | None = None,
     ) -> None:
         if workers < 1:
             msg = f"workers must be at least 1, got {workers}"
@@ -159,11 +193,15 @@ class Executor:
         self.on_result = on_result
         self.workers = workers
         self.parallel_min_ops = parallel_min_ops
+        self.journal = journal
+        self.controls = controls or Controls()
 
     def apply(self, plan: Plan) -> Report:
         ops = plan.operations
         slots: list[OpResult | None] = [None] * len(ops)
-        emit = _InOrder(slots, self.on_result)
+        emit = _InOrder(slots, self.on_result, self.controls.watch)
+        # Set by the caller's stop flag, or by a lane that failed to journal: no new call.
+        halt = threading.Event()
         lanes: dict[SpaceName, list[int]] = {}
         for index, op in enumerate(ops):
             lanes.setdefault(op.space, []).append(index)
@@ -178,13 +216,19 @@ class Executor:
         if parallel:
             threads = min(self.workers, len(lanes))
             with ThreadPoolExecutor(threads, thread_name_prefix="chatsync-apply") as pool:
-                running = [pool.submit(self._lane, ops, lane, emit) for lane in ordered]
-                for future in running:
-                    future.result()
+                running = [pool.submit(self._lane, ops, lane, emit, halt) for lane in ordered]
+                try:
+                    for future in running:
+                        future.result()
+                except BaseException:
+                    # KeyboardInterrupt included: leaving the pool waits for every lane, so
+                    # the lanes must start nothing new, or they would run the plan to its end.
+                    halt.set()
+                    raise
         else:
             failed: set[SpaceName] = set()
             for index, op in enumerate(ops):
-                emit(index, self._step(op, stopped=op.space in failed))
+                emit(index, self._step(index, op, stopped=op.space in failed, halt=halt))
                 if _failed(slots[index]):
                     failed.add(op.space)
         results = tuple(r for r in slots if r is not None)
@@ -192,16 +236,32 @@ class Executor:
         return Report(results, plan.skipped, retries)
 
     def _lane(
-        self, ops: Sequence[Operation], lane: Sequence[int], emit: Callable[[int, OpResult], None]
+        self,
+        ops: Sequence[Operation],
+        lane: Sequence[int],
+        emit: Callable[[int, OpResult], None],
+        halt: threading.Event,
     ) -> None:
         stopped = False
-        for index in lane:
-            result = self._step(ops[index], stopped=stopped)
-            stopped = stopped or _failed(result)
-            emit(index, result)
+        try:
+            for index in lane:
+                result = self._step(index, ops[index], stopped=stopped, halt=halt)
+                stopped = stopped or _failed(result)
+                emit(index, result)
+        except BaseException:
+            halt.set()  # the other lanes start nothing new; the error propagates from apply
+            raise
 
-    def _step(self, op: Operation, *, stopped: bool) -> OpResult:
+    def _halted(self, halt: threading.Event) -> bool:
+        stop = self.controls.stop
+        return halt.is_set() or (stop is not None and stop.is_set())
+
+    def _step(self, index: int, op: Operation, *, stopped: bool, halt: threading.Event) -> OpResult:
         before, after = before_after(op)
+        if self._halted(halt):
+            return OpResult(
+                op, Outcome.INTERRUPTED, 0, "not attempted: the run was stopped", before, after
+            )
         if stopped:
             # Later steps of a space depend on earlier ones (add before promote, new owner
             # before the old one steps down): stop that space, the next delivery resumes it.
@@ -215,9 +275,16 @@ class Executor:
             )
         if self.dry_run:
             return OpResult(op, Outcome.DRY_RUN, 0, "", before, after)
-        return self._run(op, before, after)
+        if self.journal is not None:
+            self.journal.intent(index, op)
+        result = self._run(op, before, after, halt)
+        if self.journal is not None:
+            self.journal.outcome(index, result)
+        return result
 
-    def _run(self, op: Operation, before: Role | None, after: Role | None) -> OpResult:
+    def _run(
+        self, op: Operation, before: Role | None, after: Role | None, halt: threading.Event
+    ) -> OpResult:
         attempts = [0]
         progress: list[Membership] = []
         try:
@@ -227,6 +294,7 @@ class Executor:
                 sleep=self.sleep,
                 rng=self.rng,
                 on_attempt=lambda n: attempts.__setitem__(0, n),
+                stopped=lambda: self._halted(halt),
             )
             return OpResult(op, outcome, attempts[0], detail, before, after)
         except errors.RetryableError as exc:
@@ -263,17 +331,24 @@ def _failed(result: OpResult | None) -> bool:
 
 
 class _InOrder:
-    """Stores each result in its slot and passes results to *callback* in plan order."""
+    """Stores each result in its slot and passes results to *callback* in plan order (and to
+    *watch* at once)."""
 
     def __init__(
-        self, slots: list[OpResult | None], callback: Callable[[OpResult], None] | None
+        self,
+        slots: list[OpResult | None],
+        callback: Callable[[OpResult], None] | None,
+        watch: Callable[[OpResult], None] | None = None,
     ) -> None:
         self._slots = slots
         self._callback = callback
+        self._watch = watch
         self._next = 0
         self._lock = threading.Lock()
 
     def __call__(self, index: int, result: OpResult) -> None:
+        if self._watch is not None:
+            self._watch(result)
         with self._lock:
             self._slots[index] = result
             while self._next < len(self._slots):

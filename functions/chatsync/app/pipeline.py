@@ -16,7 +16,7 @@ from datetime import datetime
 
 from chatsync.app import applying, approving, handling, person_sync, reconciling
 from chatsync.app.deps import Deps, Options, PersonLocks, SpaceTypes
-from chatsync.app.executing import Report
+from chatsync.app.executing import Controls, Report
 from chatsync.app.logs import Logger
 from chatsync.app.ports import ChatMembers, Directory, StateStore, WorkspaceEvents
 from chatsync.app.retrying import RetryPolicy
@@ -47,6 +47,8 @@ class Pipeline:
     person_locks: PersonLocks = field(default_factory=PersonLocks)
     instance: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     """This instance's name in per-person leases (see app.leasing)."""
+    controls: Controls = field(default_factory=Controls)
+    """A stop flag and a watcher for applies (set by the CLI; the functions leave it empty)."""
 
     def deps(self) -> Deps:
         """The dependencies as they are now, for one use case call."""
@@ -69,6 +71,7 @@ class Pipeline:
             space_types=self.space_types,
             person_locks=self.person_locks,
             instance=self.instance,
+            controls=self.controls,
         )
 
     def handle(self, event: ev.Event) -> Report:

@@ -39,6 +39,9 @@ SAFETY_WINDOW = "safety_window"
 DROPPED = "dropped"
 """Key: the Pub/Sub message id. A message acked as a permanent error (``DroppedMessage``)."""
 
+RUNS = "runs"
+"""Key: the run id. A run the CLI started (``RunRecord``): whether it finished or was stopped."""
+
 KINDS = (
     PERSON_FACTS,
     HR_STATUS,
@@ -49,6 +52,7 @@ KINDS = (
     LEASE,
     SAFETY_WINDOW,
     DROPPED,
+    RUNS,
 )
 
 
@@ -106,3 +110,21 @@ class DroppedMessage(TypedDict):
     entry_point: str
     error: str
     error_type: str
+
+
+class RunRecord(TypedDict, total=False):
+    """``app.runs``: written when a CLI run starts applying and again when it ends."""
+
+    command: str
+    """``reconcile``, ``apply``, ``revert``, ``approve``."""
+    status: str
+    """``running``, ``done``, ``interrupted`` (stopped by Ctrl-C) or ``failed`` (an error)."""
+    started_at: float
+    finished_at: float
+    pid: int
+    """The process that applies it, on ``host``: a ``running`` run whose process is gone
+    crashed (``chatsync audit`` shows it as interrupted)."""
+    host: str
+    operations: int
+    summary: dict[str, int]
+    """``Report.summary()`` once it ended."""

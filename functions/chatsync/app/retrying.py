@@ -47,9 +47,11 @@ def retry(
     sleep: Callable[[float], None],
     rng: random.Random,
     on_attempt: Callable[[int], None] | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> T:
     """``call()``, again after a back-off on ``RetryableError``, up to ``policy.max_attempts``
-    in all; the last RetryableError propagates. ``on_attempt(n)`` is told of each attempt."""
+    in all; the last RetryableError propagates. ``on_attempt(n)`` is told of each attempt;
+    once ``stopped()`` is true no further attempt is made (the run is being interrupted)."""
     attempt = 0
     while True:
         attempt += 1
@@ -58,9 +60,11 @@ def retry(
         try:
             return call()
         except errors.RetryableError as exc:
-            if attempt >= policy.max_attempts:
+            if attempt >= policy.max_attempts or (stopped is not None and stopped()):
                 raise
             sleep(policy.delay(attempt, exc.delay, rng))
+            if stopped is not None and stopped():
+                raise
 
 
 class Retrying:
