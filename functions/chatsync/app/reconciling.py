@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from chatsync.app import applying, deferred, presence, records
+from chatsync.app.deferred import DueEvent
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Outcome, Report
 from chatsync.app.logs import Logger
@@ -52,6 +53,10 @@ class Survey:
     plan: planning.Plan
     deferred: tuple[str, ...] = ()
     """Keys of the due deferred events whose snapshots this survey used."""
+    due: tuple[DueEvent, ...] = ()
+    """Those due deferred events (``finish`` settles them once applied)."""
+    whole: bool = True
+    """Every managed space was read (no ``spaces`` filter): presence can be written."""
 
 
 def survey(
@@ -94,15 +99,35 @@ def survey(
         deferred_applied=len(due),
         **the_plan.summary(),
     )
-    return Survey(tuple(people), tuple(decisions), current, the_plan, tuple(d.key for d in due))
+    return Survey(
+        tuple(people),
+        tuple(decisions),
+        current,
+        the_plan,
+        tuple(d.key for d in due),
+        tuple(due),
+        spaces is None,
+    )
+
+
+def prepare(deps: Deps, *, log: Logger, spaces: Sequence[SpaceName] | None = None) -> Survey:
+    """The survey a run would apply, due deferred events included (nothing is written): the
+    CLI shows it and asks before ``finish``."""
+    due = deferred.due_events(deps.store, deps.clock()) if spaces is None else []
+    return survey(deps, log=log, spaces=spaces, due=due)
 
 
 def run(
     deps: Deps, *, run_id: str, log: Logger, spaces: Sequence[SpaceName] | None = None
 ) -> tuple[Survey, Report]:
     """Survey, apply (a dry run if the pipeline is one) and settle due deferred events."""
-    due = deferred.due_events(deps.store, deps.clock()) if spaces is None else []
-    result = survey(deps, log=log, spaces=spaces, due=due)
+    result = prepare(deps, log=log, spaces=spaces)
+    return result, finish(deps, result, run_id=run_id, log=log)
+
+
+def finish(deps: Deps, result: Survey, *, run_id: str, log: Logger) -> Report:
+    """Apply a survey's plan, record presence from its rosters, settle its deferred events."""
+    due = result.due
     report = applying.execute(
         deps,
         result.plan,
@@ -113,14 +138,19 @@ def run(
         scope="run",
         track_presence=False,
     )
-    if spaces is None:  # rosters read are facts, dry run or not; applied changes move them
+    if result.whole:  # rosters read are facts, dry run or not; applied changes move them
         applied = [r.op for r in report.results if r.outcome is Outcome.APPLIED]
         seen = presence.from_rosters([p.email for p in result.people], result.current, applied)
         deps.store.put_docs(presence.KIND, {e: p.to_dict() for e, p in seen.items()})
     if due and not deps.options.dry_run:
-        failed = {r.email for r in (*report.retryable_failures, *report.permanent_failures)}
+        failed = {
+            r.email
+            for r in report.results
+            if r.outcome
+            in (Outcome.FAILED_RETRYABLE, Outcome.FAILED_PERMANENT, Outcome.INTERRUPTED)
+        }
         deferred.settle(deps.store, due, failed=failed, now=deps.clock())
-    return result, report
+    return report
 
 
 def hr_precedence(people: Sequence[Person], store: StateStore) -> list[Person]:
