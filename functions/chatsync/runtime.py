@@ -9,6 +9,7 @@ from chatsync.app.logs import Logger
 from chatsync.app.pipeline import Pipeline
 from chatsync.app.retrying import RetryPolicy
 from chatsync.app.settings import Settings
+from chatsync.domain.errors import ConfigError
 
 
 def build_pipeline(
@@ -23,6 +24,11 @@ def build_pipeline(
     from chatsync.app.retrying import RetryingDirectory, RetryingReads
     from chatsync.domain.rules import load_rules
 
+    if not settings.rules_file:
+        raise ConfigError(
+            "CHATSYNC_RULES_FILE is not set (expected the path of the rules YAML; Terraform "
+            "sets it from var.rules_file)"
+        )
     ruleset = load_rules(settings.rules_file)
     directory = DirectoryClient(
         credentials.directory_credentials(settings),

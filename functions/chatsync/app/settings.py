@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from typing import Any
 
 from chatsync.domain.errors import ConfigError
@@ -20,13 +19,14 @@ AUTH_MODES = ("app", "admin")
 STATE_BACKENDS = ("memory", "sqlite", "firestore")
 DRIFT_MODES = ("revert", "report")
 
-DEFAULT_RULES = str(Path(__file__).resolve().parents[2] / "rules.yaml")
-
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    rules_file: str = DEFAULT_RULES
-    """CHATSYNC_RULES_FILE: path of the rules YAML. Default: ``rules.yaml`` beside main.py."""
+    rules_file: str = ""
+    """CHATSYNC_RULES_FILE: path of the rules YAML. No default: the rules decide who is removed
+    from which space, so they are always named (Terraform sets it for the functions; the CLI
+    also finds it in a ``chatsync.toml``). The demo's rules (``functions/rules.yaml``) are used
+    only by ``chatsync demo`` and the tests."""
 
     auth_mode: str = "app"
     """CHATSYNC_AUTH_MODE: ``app`` (service account as the Chat app, scope chat.app.memberships,

@@ -1,4 +1,11 @@
-"""``chatsync plan MESSAGES...``: what the messages would change, without changing anything."""
+"""``chatsync plan MESSAGES...``: what the messages would change, without changing anything.
+
+Each message is decoded and planned against the live memberships, as the function would. The
+plans of several messages are not cumulative (nothing is applied between them), so the same
+change planned by several messages is listed once. A message that does not decode is listed
+under ``rejected``; when every message is rejected the exit code is 3 (there was nothing to
+plan), not 0 with "No changes".
+"""
 
 from __future__ import annotations
 
@@ -6,19 +13,16 @@ import argparse
 import json
 import sys
 
-from chatsync.app.logs import Logger
-from chatsync.domain import errors, events, messages, planning
-from chatsync.domain.rendering import plan_json, plan_text
-from chatsync.tools.commands.common import add_connection_flags, settings_from
-from chatsync.tools.commands.subcommands import Subcommands
+from chatsync.tools.commands.common import add_connection_flags
+from chatsync.tools.commands.subcommands import Subcommands, help_text
 
 
 def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "plan",
         help="dry run of messages, rendered like a terraform plan",
-        description="Decode the messages, read live memberships, and print the "
-        "plan. Nothing is written to Chat.",
+        description=help_text(__doc__),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("files", nargs="+", metavar="MESSAGES", help="message files or folders")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -28,29 +32,51 @@ def register(sub: Subcommands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from chatsync.adapters.store import MemoryStore
+    from chatsync.app.logs import Logger
+    from chatsync.domain import errors, events, messages, planning
+    from chatsync.domain.plan_codec import op_json
+    from chatsync.domain.rendering import plan_json, plan_text
     from chatsync.runtime import build_pipeline
+    from chatsync.tools.applying import EXIT_DONE, EXIT_REJECTED
+    from chatsync.tools.commands.common import settings_from
+    from chatsync.tools.terminal import Terminal
 
-    settings = settings_from(args, dry_run=True)
+    settings = settings_from(args, state=None, dry_run=True)
     quiet = Logger(level="ERROR", stream=sys.stderr, fmt="text")
     pipeline = build_pipeline(settings, log=quiet, store=MemoryStore())
+    batch = messages.load(args.files)
     operations: list[planning.Operation] = []
     skipped: list[planning.Skipped] = []
+    seen: set[str] = set()
     rejected: list[dict[str, str]] = []
-    for message in messages.load(args.files):
+    for message in batch:
         try:
             decoded = events.decode_message(message.to_pubsub(), message_id=message.message_id)
             for event in decoded:
                 report = pipeline.handle(event)
-                operations.extend(r.op for r in report.results)
-                skipped.extend(report.skipped)
+                for op in (r.op for r in report.results):
+                    key = json.dumps(op_json(op), sort_keys=True)
+                    if key not in seen:
+                        seen.add(key)
+                        operations.append(op)
+                for skip in report.skipped:
+                    key = json.dumps([skip.space, skip.email, skip.why])
+                    if key not in seen:
+                        seen.add(key)
+                        skipped.append(skip)
         except errors.PermanentError as exc:
             rejected.append({"message": message.origin, "error": str(exc)})
+    everything_rejected = bool(batch) and len(rejected) == len(batch)
     if args.json:
         body = plan_json(operations, skipped)
         body["rejected"] = rejected
         print(json.dumps(body, indent=2))
     else:
-        sys.stdout.write(plan_text(operations, skipped))
+        term = Terminal()
+        if not everything_rejected:
+            term.plan(plan_text(operations, skipped))
         for item in rejected:
-            print(f"rejected {item['message']}: {item['error']}")
-    return 0
+            term.say(f"rejected {item['message']}: {item['error']}", style="red")
+        if everything_rejected:
+            term.error(f"Nothing planned: all {len(batch)} message(s) were rejected.")
+    return EXIT_REJECTED if everything_rejected else EXIT_DONE
