@@ -52,11 +52,12 @@ def run(args: argparse.Namespace) -> int:
 
     log = logger(args)
     pipeline = build_pipeline(settings_from(args, state="optional", dry_run=True), log=log)
-    known = True
+    known = on_record = True
     try:
         person = pipeline.directory.get_person(args.person)
     except errors.PersonNotFound:
         known = False
+        on_record = _on_record(pipeline.store, args.person.lower())  # before planning records
         person = facts.person(pipeline.deps(), args.person)
     try:
         explanation = explain(pipeline.ruleset, person, args.space)
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.offline:
         the_plan, _ = pipeline.plan_person(person, log=log, spaces=spaces)
         operations, skipped = list(the_plan.operations), list(the_plan.skipped)
-    if not known and not operations and not _on_record(pipeline.store, args.person.lower()):
+    if not known and not operations and not on_record:
         where = "memberships not read (--offline)" if args.offline else "in no managed space"
         raise errors.ConfigError(
             f"{args.person} is not in the Directory, {where}, and chatsync has no record of "

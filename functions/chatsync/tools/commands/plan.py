@@ -1,10 +1,11 @@
 """``chatsync plan MESSAGES...``: what the messages would change, without changing anything.
 
-Each message is decoded and planned against the live memberships, as the function would. The
-plans of several messages are not cumulative (nothing is applied between them), so the same
-change planned by several messages is listed once. A message that does not decode is listed
-under ``rejected``; when every message is rejected the exit code is 3 (there was nothing to
-plan), not 0 with "No changes".
+Each message is decoded and planned as the function would, in order, each against the
+memberships as the messages before it would leave them (nothing is written: ``tools.what_if``
+remembers the planned changes). So a change is listed once, however many messages ask for it
+(a duplicate, a replay, a reconcile after an event), and a hire then a promotion plan an add
+then a promotion. A message that does not decode is listed under ``rejected``; when every
+message is rejected the exit code is 3 (there was nothing to plan), not 0 with "No changes".
 """
 
 from __future__ import annotations
@@ -34,16 +35,17 @@ def run(args: argparse.Namespace) -> int:
     from chatsync.adapters.store import MemoryStore
     from chatsync.app.logs import Logger
     from chatsync.domain import errors, events, messages, planning
-    from chatsync.domain.plan_codec import op_json
     from chatsync.domain.rendering import plan_json, plan_text
     from chatsync.runtime import build_pipeline
     from chatsync.tools.applying import EXIT_DONE, EXIT_REJECTED
     from chatsync.tools.commands.common import settings_from
     from chatsync.tools.terminal import Terminal
+    from chatsync.tools.what_if import WhatIf
 
     settings = settings_from(args, state=None, dry_run=True)
     quiet = Logger(level="ERROR", stream=sys.stderr, fmt="text")
     pipeline = build_pipeline(settings, log=quiet, store=MemoryStore())
+    pipeline.chat = what_if = WhatIf(pipeline.chat)
     batch = messages.load(args.files)
     operations: list[planning.Operation] = []
     skipped: list[planning.Skipped] = []
@@ -54,11 +56,9 @@ def run(args: argparse.Namespace) -> int:
             decoded = events.decode_message(message.to_pubsub(), message_id=message.message_id)
             for event in decoded:
                 report = pipeline.handle(event)
-                for op in (r.op for r in report.results):
-                    key = json.dumps(op_json(op), sort_keys=True)
-                    if key not in seen:
-                        seen.add(key)
-                        operations.append(op)
+                planned = [r.op for r in report.results]
+                what_if.remember(planned)
+                operations.extend(planned)
                 for skip in report.skipped:
                     key = json.dumps([skip.space, skip.email, skip.why])
                     if key not in seen:
