@@ -75,16 +75,17 @@ def load_rules(path: str | Path) -> schema.Ruleset:
 
 def load_rules_text(text: str, *, file: str = "<rules>") -> schema.Ruleset:
     """Validate rules given as YAML text; ``file`` names it in errors."""
-    loader = _Loader(text)  # a SafeLoader subclass
-    loader.name = file  # marks say "in 'rules.yaml', line 62", not "<unicode string>"
     try:
-        document = loader.get_single_data()
+        loader = _Loader(text)  # a SafeLoader subclass; it rejects unprintable text at once
+        loader.name = file  # marks say "in 'rules.yaml', line 62", not "<unicode string>"
+        try:
+            document = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         raise errors.RuleConfigError(
             file, f"not valid YAML: {' '.join(str(exc).split())}"
         ) from None
-    finally:
-        loader.dispose()
     return _Reader(file).ruleset(document)
 
 
