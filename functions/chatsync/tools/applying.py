@@ -132,8 +132,9 @@ class Run:
             for sig, action in previous.items():
                 signal.signal(sig, action)
 
-    def tell_interrupted(self) -> int:
-        """What was applied before the stop, and how to undo it; the exit code (130)."""
+    def tell_interrupted(self, *, json_output: bool = False) -> int:
+        """What was applied before the stop, and how to undo it; the exit code (130). With
+        ``json_output`` stdout holds only JSON, so everything goes to stderr."""
         if self.report is not None:
             applied = sum(1 for r in self.report.results if r.outcome is Outcome.APPLIED)
             left = sum(1 for r in self.report.results if r.outcome is Outcome.INTERRUPTED)
@@ -149,7 +150,11 @@ class Run:
             + "."
         )
         if applied or unsure:
-            self.term.say(f"Undo it: chatsync revert {self.run_id}")
+            undo = f"Undo it: chatsync revert {self.run_id}"
+            if json_output:
+                self.term.warn(undo)
+            else:
+                self.term.say(undo)
         return EXIT_INTERRUPTED
 
 

@@ -101,6 +101,15 @@ class Terminal:
         return answer.strip() == "yes"
 
     @contextmanager
+    def working(self, text: str) -> Iterator[None]:
+        """A spinner on stderr while something slow runs (a terminal only; silent otherwise)."""
+        if not self.err.is_terminal:
+            yield
+            return
+        with self.err.status(text):
+            yield
+
+    @contextmanager
     def progress(self, total: int, label: str) -> Iterator[Callable[[object], None]]:
         """A bar on stderr while ``total`` operations run, if stderr is a terminal and the
         apply is long; yields the callback to call once per finished operation."""

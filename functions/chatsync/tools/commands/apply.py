@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             body.update(outcomes=report.summary())
         print(json.dumps(body, indent=2))
     if apply_run.interrupted or report is None:
-        return apply_run.tell_interrupted()
+        return apply_run.tell_interrupted(json_output=args.json)
     failures = applying.failures(report)
     if not args.json:
         counts = ", ".join(f"{n} {k}" for k, n in report.summary().items() if n)

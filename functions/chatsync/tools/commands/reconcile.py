@@ -89,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
     pipeline = build_pipeline(settings, log=log)
     spaces = scope(pipeline.ruleset, args.space)
     names: dict[str, str] = {s.name: s.id for s in pipeline.ruleset.spaces}
-    result = reconciling.prepare(pipeline.deps(), log=log, spaces=spaces)
+    managed = len(spaces) if spaces is not None else len(pipeline.ruleset.spaces)
+    with term.working(f"Reading the Directory and {managed} managed space(s)..."):
+        result = reconciling.prepare(pipeline.deps(), log=log, spaces=spaces)
     the_plan = result.plan
     body = rendering.plan_json(the_plan.operations, the_plan.skipped)
     if review:
@@ -131,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
             body.update(outcomes=report.summary(), extra=_plain(report.extra))
         print(json.dumps(body, indent=2))
     if apply_run.interrupted or report is None:
-        return apply_run.tell_interrupted()
+        return apply_run.tell_interrupted(json_output=args.json)
     if not args.json:
         counts = ", ".join(f"{n} {k}" for k, n in report.summary().items() if n)
         term.say(f"\nRun {run_id}: {counts or 'nothing to do'}.")

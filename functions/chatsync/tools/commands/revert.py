@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
             body.update(outcomes=report.summary())
         print(json.dumps(body, indent=2))
     if apply_run.interrupted or report is None:
-        return apply_run.tell_interrupted()
+        return apply_run.tell_interrupted(json_output=args.json)
     if not args.json:
         counts = ", ".join(f"{n} {k}" for k, n in report.summary().items() if n)
         term.say(f"\nRun {run_id} reverted {args.run_id}: {counts or 'nothing to do'}.")
