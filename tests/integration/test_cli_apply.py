@@ -228,3 +228,31 @@ def test_approving_an_unknown_plan_names_the_command_that_lists_them(
     assert result.returncode == 2
     assert "no held plan 'hold-typo'" in result.stderr
     assert "chatsync approve --list" in result.stderr
+
+
+def test_an_approval_stopped_before_it_finished_leaves_the_plan_waiting(
+    emulator: Any, held: tuple[dict[str, str], str]
+) -> None:
+    """Stopped (Ctrl-C) before any change: the plan is not marked applied; approving again
+    finishes it."""
+    import threading
+
+    from tests.conftest import build_app
+
+    from chatsync.adapters.store.sqlite import SqliteStore
+    from chatsync.app.executing import Controls
+    from chatsync.domain import holding
+
+    env, plan_id = held
+    store = SqliteStore(env["CHATSYNC_STATE_PATH"])
+    app = build_app(emulator.url, store=store, rules_file=env["CHATSYNC_RULES_FILE"])
+    stop = threading.Event()
+    stop.set()
+    app.controls = Controls(stop=stop)
+
+    report = app.approve(plan_id, log=app.log, approved_by="alice")
+
+    assert report.results and report.retryable_failures == report.results
+    assert (store.get_doc(holding.KIND, plan_id) or {})["status"] == holding.APPROVED
+    assert chatsync("approve", plan_id, "--yes", env=env).returncode == 0
+    assert (store.get_doc(holding.KIND, plan_id) or {})["status"] == holding.APPLIED

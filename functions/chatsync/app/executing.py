@@ -99,7 +99,11 @@ class Report:
 
     @property
     def retryable_failures(self) -> tuple[OpResult, ...]:
-        return tuple(r for r in self.results if r.outcome is Outcome.FAILED_RETRYABLE)
+        """What is still to do and may succeed later: failed retryably, or not attempted
+        because the run was stopped (a held plan approved then interrupted is not done)."""
+        return tuple(
+            r for r in self.results if r.outcome in (Outcome.FAILED_RETRYABLE, Outcome.INTERRUPTED)
+        )
 
     @property
     def permanent_failures(self) -> tuple[OpResult, ...]:
