@@ -227,19 +227,23 @@ def list_(world: handling.World, req: handling.Request) -> handling.Reply:
     with store.lock:
         space = access.reachable_space(world, req, f"spaces/{req.params[0]}", admin=admin)
         everyone = access.require_member_list(world, req, space, admin=admin)
-        visible = [
-            m
-            for m in space.memberships.values()
-            if (everyone or access.visible_to_members(space, m))
-            and (m.kind != "GROUP" or show_groups)
-            and (m.state != "INVITED" or show_invited)
-            and (m.kind != "BOT" or not (caller.is_app or admin))
-            and parsed.matches(m)
-        ]
+        visible = paging.arrange(
+            (
+                m
+                for m in space.memberships.values()
+                if (everyone or access.visible_to_members(space, m))
+                and (m.kind != "GROUP" or show_groups)
+                and (m.state != "INVITED" or show_invited)
+                and (m.kind != "BOT" or not (caller.is_app or admin))
+                and parsed.matches(m)
+            ),
+            name=lambda m: m.member_id,
+            seed=store.order_seed,
+        )
         rendered = [_render(store, space, m, caller) for m in visible]
     bound = {k: req.query[k] for k in _LIST_PARAMS if k in req.query}
     bound["parent"] = req.params[0]
-    chunk, token = paging.page(
+    chunk, token = world.pager.page(
         rendered, size=size, token=req.query.get("pageToken"), params=bound, field="pageToken"
     )
     body: dict[str, Any] = {}
