@@ -20,24 +20,27 @@ def build_pipeline(
     from chatsync.adapters.directory import DirectoryClient
     from chatsync.adapters.store import open_store
     from chatsync.adapters.workspace_events import WorkspaceEvents
+    from chatsync.app import deployment
     from chatsync.app.retrying import RetryingDirectory, RetryingReads
     from chatsync.domain.rules import load_rules
 
     ruleset = load_rules(settings.rules_file)
+    deployment.refuse_demo_spaces(ruleset, settings)
+    sets = credentials.CredentialSets(settings)
     directory = DirectoryClient(
-        credentials.directory_credentials(settings),
+        sets.for_method,
         endpoint=settings.directory_endpoint,
         customer=settings.directory_customer,
         timeout=settings.request_timeout,
     )
     rest = RestChatMembers(
-        credentials.chat_credentials(settings),
+        sets.for_method,
         endpoint=settings.chat_endpoint,
         admin=settings.auth_mode == "admin",
         timeout=settings.request_timeout,
     )
     events = WorkspaceEvents(
-        credentials.chat_credentials(settings),
+        sets.for_method,
         endpoint=settings.events_endpoint,
         timeout=settings.request_timeout,
     )
@@ -67,4 +70,5 @@ def build_pipeline(
         drift_mode=settings.drift_mode,
         workspace_events=events,
         events_topic=settings.events_topic,
+        auth_mode=settings.auth_mode,
     )
