@@ -129,8 +129,16 @@ def listed(store: StateStore) -> list[tuple[str, dict[str, Any]]]:
     return [(k, d) for k, d in store.list_docs(KIND) if not d.get("healed_at")]
 
 
-def heal(deps: Deps, spaces: Iterable[SpaceName], *, run_id: str, log: Logger) -> None:
-    """A full reconcile applied these spaces: close their records (kept, marked healed)."""
+def heal(
+    deps: Deps,
+    spaces: Iterable[str],
+    *,
+    run_id: str,
+    log: Logger,
+    why: str = "the reconcile applied it",
+) -> None:
+    """A reconcile applied these spaces (or the rules dropped them): close their records (kept,
+    marked healed)."""
     if deps.options.dry_run:
         return
     now = deps.clock()
@@ -138,9 +146,11 @@ def heal(deps: Deps, spaces: Iterable[SpaceName], *, run_id: str, log: Logger) -
         doc = deps.store.get_doc(KIND, space)
         if doc is None or doc.get("healed_at"):
             continue
-        deps.store.put_doc(KIND, space, {**doc, "healed_at": now, "healed_by": run_id})
+        deps.store.put_doc(
+            KIND, space, {**doc, "healed_at": now, "healed_by": run_id, "healed_why": why}
+        )
         log.info(
-            "space reachable again: the reconcile applied it",
+            f"space no longer broken: {why}",
             space=space,
             run_id=run_id,
             pending=doc.get("pending", []),

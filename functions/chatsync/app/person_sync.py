@@ -127,7 +127,12 @@ def claim_and_reconcile(deps: Deps, person: Person, mark: Watermark, log: Logger
     delivery's writes may have landed after the newer one's: reconcile again from the newer
     event's snapshot (stored under ``person_facts``) until the watermark stays put."""
     store = deps.store
-    store.put_doc(records.PERSON_FACTS, mark.event_id, person_codec.to_dict(person))
+    facts_doc = person_codec.to_dict(person)
+    store.put_doc(
+        records.PERSON_FACTS,
+        mark.event_id,
+        records.expiring(records.PERSON_FACTS, facts_doc, now=deps.clock()),
+    )
     held = store.get_watermark(person.email)
     if (held is None or held.event_id != mark.event_id) and not store.advance_watermark(
         person.email, mark

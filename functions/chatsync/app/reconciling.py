@@ -141,6 +141,10 @@ def run(
         deferred.settle(deps.store, due, failed=failed, now=deps.clock())
     failing = {r.space for r in (*report.retryable_failures, *report.permanent_failures)}
     broken.heal(deps, sorted(set(result.current) - failing), run_id=run_id, log=log)
+    if spaces is None:
+        managed = {s.name for s in deps.ruleset.spaces}
+        gone = [space for space, _ in broken.listed(deps.store) if space not in managed]
+        broken.heal(deps, gone, run_id=run_id, log=log, why="no longer in the rules")
     return result, report
 
 
