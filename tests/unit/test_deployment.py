@@ -85,7 +85,8 @@ def test_loopback_means_this_machine(url: str, loopback: bool) -> None:
     [
         ({"CHATSYNC_ADMIN_SUBJECT": "a@x.com"}, "admin"),
         ({"CHATSYNC_ACCESS_TOKEN": "app"}, "app"),
-        ({"CHATSYNC_ACCESS_TOKEN": "user:a@x.com", "CHATSYNC_AUTH_MODE": "admin"}, "admin"),
+        ({"CHATSYNC_ACCESS_TOKEN": "user:a@x.com"}, "admin"),
+        ({"CHATSYNC_ACCESS_TOKEN": "user:a@x.com", "CHATSYNC_AUTH_MODE": "app"}, "app"),
         ({"CHATSYNC_AUTH_MODE": "app"}, "app"),
     ],
 )

@@ -51,9 +51,10 @@ class CredentialSets:
         """The credentials ``method`` is sent with (``KeyError``: not in the table, not sent)."""
         return self.for_set(self.table.set_for(method, self.mode).name)
 
-    def for_preflight(self, method: str) -> Any:
-        """The credentials of a call only ``chatsync doctor`` makes."""
-        return self.for_set(self.table.set_for(method, self.mode, preflight=True).name)
+    def for_preflight(self, check: str) -> Any | None:
+        """The credentials of doctor's ``check`` (None: not checked in this auth mode)."""
+        found = self.table.preflight_set(check, self.mode)
+        return None if found is None else self.for_set(found.name)
 
     def for_set(self, name: str) -> Any:
         with self._lock:

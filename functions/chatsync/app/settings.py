@@ -47,7 +47,8 @@ class Settings:
     space, changes roles only in spaces it created and removes managers only as their creator
     (developers.google.com/workspace/chat/authenticate-authorize-chat-app, .../update-members,
     spaces.members.delete reference), so it cannot manage existing people-made spaces.
-    Unset with CHATSYNC_ACCESS_TOKEN (the emulator's fixed token, ``app``): ``app``."""
+    Unset with CHATSYNC_ACCESS_TOKEN (the emulator's fixed token): the mode its principal stands
+    for, ``admin`` for ``user:<email>`` (an admin's delegated token), else ``app``."""
 
     admin_subject: str = ""
     """CHATSYNC_ADMIN_SUBJECT: the Workspace admin impersonated in ``admin`` mode and for
@@ -144,8 +145,10 @@ class Settings:
 
     def __post_init__(self) -> None:
         if not self.auth_mode:
-            # The emulator's fixed token stands for the Chat app; everything else is admin.
-            object.__setattr__(self, "auth_mode", "app" if self.access_token else "admin")
+            # The emulator's fixed token names its principal: ``user:<email>`` acts as a person
+            # (an admin, as delegation does), anything else as the Chat app.
+            app = bool(self.access_token) and not self.access_token.startswith("user:")
+            object.__setattr__(self, "auth_mode", "app" if app else "admin")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

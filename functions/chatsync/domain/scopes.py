@@ -69,34 +69,46 @@ class CredentialSet:
 
 
 @dataclass(frozen=True, slots=True)
+class PreflightCheck:
+    """A read only ``chatsync doctor`` makes: the API method, and its set per mode (None: the
+    check does not run in that mode)."""
+
+    method: str
+    sets: Mapping[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
 class ScopeTable:
     """Credential sets, and the set each method uses per auth mode."""
 
     sets: Mapping[str, CredentialSet]
     methods: Mapping[str, Mapping[str, str]]
     """API method id (``chat.spaces.members.get``) -> auth mode -> credential set name."""
-    preflight: Mapping[str, Mapping[str, str]]
-    """The same, for calls only ``chatsync doctor`` makes."""
+    preflight: Mapping[str, PreflightCheck]
+    """Doctor's own reads, by check name."""
     source: str = str(TABLE)
 
-    def set_for(self, method: str, mode: str, *, preflight: bool = False) -> CredentialSet:
+    def set_for(self, method: str, mode: str) -> CredentialSet:
         """The credential set ``method`` uses in ``mode``; ``KeyError`` naming the method if the
         table does not list it (the call must not be made)."""
-        table = self.preflight if preflight else self.methods
         try:
-            return self.sets[table[method][mode]]
+            return self.sets[self.methods[method][mode]]
         except KeyError:
-            section = "preflight" if preflight else "methods"
             raise KeyError(
-                f"{self.source}: {section}: no credential set for {method!r} in auth mode "
+                f"{self.source}: methods: no credential set for {method!r} in auth mode "
                 f"{mode!r}; add the method to the table before calling it"
             ) from None
+
+    def preflight_set(self, check: str, mode: str) -> CredentialSet | None:
+        """The set doctor's ``check`` reads with in ``mode`` (None: not checked in that mode)."""
+        name = self.preflight[check].sets[mode]
+        return None if name is None else self.sets[name]
 
     def used(self, mode: str, *, preflight: bool = False) -> tuple[CredentialSet, ...]:
         """Every set a method uses in ``mode`` (and, with ``preflight``, doctor's too), by name."""
         names = {per_mode[mode] for per_mode in self.methods.values()}
         if preflight:
-            names |= {per_mode[mode] for per_mode in self.preflight.values()}
+            names |= {n for c in self.preflight.values() if (n := c.sets[mode]) is not None}
         return tuple(self.sets[n] for n in sorted(names))
 
     def delegated_scopes(self, mode: str) -> tuple[str, ...]:
@@ -115,7 +127,7 @@ class ScopeTable:
     def methods_of(self, set_name: str, mode: str) -> tuple[str, ...]:
         """The methods that use ``set_name`` in ``mode`` (doctor names them in a failure)."""
         found = {m for m, per_mode in self.methods.items() if per_mode.get(mode) == set_name}
-        found |= {m for m, per_mode in self.preflight.items() if per_mode.get(mode) == set_name}
+        found |= {c.method for c in self.preflight.values() if c.sets.get(mode) == set_name}
         return tuple(sorted(found))
 
 
@@ -152,8 +164,8 @@ def parse(data: Any, *, source: str = str(TABLE)) -> ScopeTable:
             why=str(raw.get("why", "")),
             optional=bool(raw.get("optional", False)),
         )
-    methods = _section(data, "methods", sets, fail, required=True)
-    preflight = _section(data, "preflight", sets, fail, required=False)
+    methods = _section(data, "methods", sets, fail)
+    preflight = _preflight(data, sets, methods, fail)
     for method, per_mode in methods.items():
         for mode, name in per_mode.items():
             if sets[name].optional:
@@ -161,18 +173,36 @@ def parse(data: Any, *, source: str = str(TABLE)) -> ScopeTable:
     return ScopeTable(sets=sets, methods=methods, preflight=preflight, source=source)
 
 
-def _section(
+def _preflight(
     data: Mapping[str, Any],
-    key: str,
     sets: Mapping[str, CredentialSet],
+    methods: Mapping[str, Any],
     fail: Any,
-    *,
-    required: bool,
+) -> dict[str, PreflightCheck]:
+    raw = data.get("preflight") or {}
+    if not isinstance(raw, Mapping):
+        raise fail("preflight", "expected an object of doctor's checks")
+    out: dict[str, PreflightCheck] = {}
+    for check, entry in raw.items():
+        where = f"preflight.{check}"
+        if not isinstance(entry, Mapping) or set(entry) != {"method", *MODES}:
+            raise fail(where, f"expected method and the auth modes {', '.join(MODES)}")
+        method = entry["method"]
+        if method not in methods:
+            raise fail(f"{where}.method", f"{method!r} is not one of the table's methods")
+        for mode in MODES:
+            name = entry[mode]
+            if name is not None and name not in sets:
+                raise fail(f"{where}.{mode}", f"{name!r} is not a credential set (or null)")
+        out[str(check)] = PreflightCheck(str(method), {m: entry[m] for m in MODES})
+    return out
+
+
+def _section(
+    data: Mapping[str, Any], key: str, sets: Mapping[str, CredentialSet], fail: Any
 ) -> dict[str, dict[str, str]]:
     raw = data.get(key)
-    if raw is None and not required:
-        return {}
-    if not isinstance(raw, Mapping) or (required and not raw):
+    if not isinstance(raw, Mapping) or not raw:
         raise fail(key, "expected an object of API method ids")
     out: dict[str, dict[str, str]] = {}
     for method, per_mode in raw.items():
