@@ -15,7 +15,8 @@ accept and every scope asked for is one the README and Terraform tell the admin 
   authentication as the Chat app (chat.app.* need a one-time admin approval, chat.bot none:
   developers.google.com/workspace/chat/authenticate-authorize-chat-app).
 - CHATSYNC_ACCESS_TOKEN set (the local emulator): that fixed token for every set, except the
-  Directory's, which use CHATSYNC_DIRECTORY_TOKEN when it is set.
+  Directory's, which use CHATSYNC_DIRECTORY_TOKEN, and the app sets, which use
+  CHATSYNC_APP_TOKEN, when those are set.
 
 ``iam.Signer`` has no endpoint setting (it builds ``https://iamcredentials.googleapis.com/...``
 itself), so with CHATSYNC_IAM_ENDPOINT changed its requests for Google's host go there instead;
@@ -84,8 +85,11 @@ class CredentialSets:
         settings = self.settings
         if settings.static_tokens:
             directory = all(s.startswith("admin.directory.") for s in credential_set.scopes)
-            token = (settings.directory_token if directory else "") or settings.access_token
-            return _static(token or settings.directory_token)
+            own = settings.directory_token if directory else ""
+            if not credential_set.delegated:
+                own = settings.app_token
+            token = own or settings.access_token
+            return _static(token or settings.directory_token or settings.app_token)
         if credential_set.delegated:
             return self._delegated(credential_set.urls)
         import google.auth
@@ -147,3 +151,44 @@ class _Redirected:
         if not self.default and split.hostname == IAM_HOST:
             url = self.base + split.path.lstrip("/") + (f"?{split.query}" if split.query else "")
         return self.inner(url, method=method, **kwargs)
+
+
+class TokenChecks:
+    """``chatsync doctor``'s token exchanges with the deployment's own credential sets."""
+
+    def __init__(self, sets: CredentialSets) -> None:
+        self.sets = sets
+
+    @property
+    def static(self) -> bool:
+        return self.sets.settings.static_tokens
+
+    def exchange(self, credential_set: str) -> str | None:
+        """None if a token was issued for the set now; else the refusal, as google-auth says."""
+        from google.auth import exceptions
+
+        try:
+            self.sets.refresh(credential_set)
+        except exceptions.GoogleAuthError as exc:
+            return f"{type(exc).__name__}: {str(exc)[:300]}"
+        return None
+
+    def refused(self, credential_set: str) -> tuple[str, ...]:
+        """The set's scopes a token asked for alone is refused for: delegation fails a whole
+        token for one scope the Admin console does not allow, so each is asked for alone."""
+        from google.auth import exceptions
+        from google.auth.transport.requests import Request
+
+        used = self.sets.table.sets[credential_set]
+        if not used.delegated or self.static:
+            return ()
+        refused = []
+        for scope in used.scopes:
+            try:
+                self.sets.probe(used.principal, scope).refresh(
+                    _Redirected(Request(), self.sets.settings.iam_endpoint)
+                )
+            except exceptions.RefreshError as exc:
+                if "unauthorized_client" in str(exc):
+                    refused.append(scope)
+        return tuple(refused)

@@ -75,6 +75,12 @@ class Settings:
     """CHATSYNC_DIRECTORY_TOKEN: a fixed bearer token for Directory reads (emulator only).
     Empty: same as CHATSYNC_ACCESS_TOKEN."""
 
+    app_token: str = ""
+    """CHATSYNC_APP_TOKEN: a fixed bearer token for the calls the Chat app makes itself (the
+    scope table's ``app`` sets: Workspace Events, and every Chat call in app mode); emulator
+    only, e.g. ``app`` beside CHATSYNC_ACCESS_TOKEN=user:<admin> in admin mode. Empty: same as
+    CHATSYNC_ACCESS_TOKEN."""
+
     token_uri: str = "https://oauth2.googleapis.com/token"
     """CHATSYNC_TOKEN_URI: the OAuth 2.0 token endpoint delegated (domain-wide) tokens are
     exchanged at. Only the emulator's tenant tests change it (``<emulator>/token``)."""
@@ -211,7 +217,7 @@ class Settings:
     @property
     def static_tokens(self) -> bool:
         """Fixed bearer tokens (the local emulator) instead of Google credentials."""
-        return bool(self.access_token or self.directory_token)
+        return bool(self.access_token or self.directory_token or self.app_token)
 
     @property
     def events_topic(self) -> str:

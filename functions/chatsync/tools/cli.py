@@ -23,6 +23,7 @@ COMMANDS = (
     "audit",
     "approve",
     "bench",
+    "doctor",
 )
 
 
