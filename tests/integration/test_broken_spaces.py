@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.conftest import DEMO_RULES
 from tests.integration.test_cli import chatsync
 
@@ -133,7 +132,7 @@ def test_a_write_refused_with_403_skips_that_space_and_acks_the_event(
     assert report.summary()["broken_spaces"] == 1
     assert not report.retryable_failures
     assert report.summary()["applied"] >= 2
-    (space, record), = broken.listed(app.store)
+    ((space, record),) = broken.listed(app.store)
     assert space == report.broken[0]
     assert record["status"] == 403 and record["pending"] == ["ana.silva@example.com"]
     assert "auth_mode=admin" in record["fix"]  # the demo runs in app mode
@@ -159,7 +158,7 @@ def test_a_space_that_answers_again_is_applied_by_the_reconcile_and_healed(
 
     assert broken.listed(app.store) == []
     assert "ana.silva@example.com" in members(emulator, space)
-    (_, closed), = app.store.list_docs(broken.KIND)
+    ((_, closed),) = app.store.list_docs(broken.KIND)
     assert closed["healed_by"] == "after-fix"
 
 

@@ -48,7 +48,7 @@ def test_a_whole_workload_sends_only_methods_of_the_table(
     for message in messages.load([STORY]):
         try:
             decoded = events.decode_message(message.to_pubsub())
-        except Exception:  # the story's malformed message  # noqa: BLE001
+        except Exception:  # the story's malformed message
             continue
         for event in decoded:
             app.handle(event)

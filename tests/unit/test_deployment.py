@@ -28,7 +28,7 @@ def test_demo_space_list_is_the_demo_seed() -> None:
 def test_a_deployed_function_needs_its_rules_file() -> None:
     """With K_SERVICE set (Cloud Run functions) and no CHATSYNC_RULES_FILE, cold start fails
     naming the variable and the Terraform input; it never falls back to the demo's rules."""
-    with pytest.raises(errors.ConfigError, match="CHATSYNC_RULES_FILE.*rules_file"):
+    with pytest.raises(errors.ConfigError, match=r"CHATSYNC_RULES_FILE.*rules_file"):
         Settings.from_env({"K_SERVICE": "chatsync-hr", "CHATSYNC_ADMIN_SUBJECT": "a@x.com"})
 
 

@@ -76,7 +76,7 @@ def test_every_scope_a_method_is_sent_with_is_one_its_discovery_document_accepts
 def test_workspace_events_get_two_tokens_and_no_admin_scope() -> None:
     """create/patch/reactivate use an approved chat.app scope; list/get/delete use chat.bot;
     no Workspace Events method is ever sent a chat.admin.* scope (none accepts one)."""
-    for method, per_mode in TABLE.methods.items():
+    for method in TABLE.methods:
         if not method.startswith("workspaceevents."):
             continue
         for mode in scopes.MODES:
@@ -117,7 +117,7 @@ def test_an_unlisted_method_gets_no_credentials() -> None:
     from chatsync.app.settings import Settings
 
     sets = CredentialSets(Settings.from_env({"CHATSYNC_ACCESS_TOKEN": "app"}))
-    with pytest.raises(KeyError, match="chat.spaces.delete"):
+    with pytest.raises(KeyError, match=r"chat\.spaces\.delete"):
         sets.for_method("chat.spaces.delete")
 
 
