@@ -43,8 +43,8 @@ class Caller:
 
     ``account`` is the service account behind an issued token (None for the convention);
     ``unapproved`` the ``chat.app.*`` scopes the token asked for that no admin approved (they
-    do not count; they make a refusal say why); ``chat_app`` is False for an account whose
-    project has no Chat app.
+    do not count; they make a refusal say why); ``chat_app`` is False when that account's
+    project has no Chat app (Chat refuses even user authentication then).
     """
 
     kind: Literal["app", "user"]
@@ -131,7 +131,9 @@ def _issued(token: str, store: st.Store, issued: tokens.TokenTable) -> Caller:
         person = store.person_by_email(grant.subject)
         if person is None or person.external or person.suspended:
             raise errors.unauthenticated(f"The delegated user {grant.subject} cannot sign in.")
-        return Caller("user", grant.scopes, person, account=account.email)
+        return Caller(
+            "user", grant.scopes, person, account=account.email, chat_app=account.chat_app
+        )
     approved = store.tenant.approved_scopes
     unapproved = frozenset(s for s in grant.scopes if sc.needs_approval(s) and s not in approved)
     return Caller(
@@ -146,14 +148,15 @@ def _issued(token: str, store: st.Store, issued: tokens.TokenTable) -> Caller:
 def require_any(caller: Caller, scopes: Iterable[str], *, method: str) -> None:
     """Raise 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT unless the caller holds one of *scopes*.
 
-    An app token of an account without a Chat app is 404 (reference §13) before any scope
-    counts; one that only lacks an admin's approval for a ``chat.app.*`` scope it asked for is
-    403 saying so (message text UNCONFIRMED, reference §7.2).
+    A token of an account whose project has no Chat app is 404 on Chat and Workspace Events
+    before any scope counts, for user authentication too (reference §7.2, §13). One that only
+    lacks an admin's approval for a ``chat.app.*`` scope it asked for is 403 saying so
+    (message text UNCONFIRMED, reference §7.2).
     """
     wanted = tuple(scopes)
     service = service_of(method)
     chat_side = service in ("chat.googleapis.com", "workspaceevents.googleapis.com")
-    if caller.is_app and not caller.chat_app and chat_side:
+    if not caller.chat_app and chat_side:
         raise errors.not_found(CHAT_APP_NOT_FOUND)
     if any(caller.has(s) for s in wanted):
         return

@@ -135,7 +135,8 @@ class Emulator:
         self.latency_ms = float(latency_ms)
 
     def messages(self, space: str | None = None) -> list[dict[str, Any]]:
-        """Messages posted with spaces.messages.create, oldest first (one space or all)."""
+        """Messages posted with spaces.messages.create (one space or all), space by space,
+        oldest first within each."""
         store = self.world.store
         with store.lock:
             return [

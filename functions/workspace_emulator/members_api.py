@@ -281,6 +281,8 @@ def patch(world: handling.World, req: handling.Request) -> handling.Reply:
         if role != "ROLE_MEMBER" and space.space_type != "SPACE":
             raise errors.invalid(f"{role} only exists in spaces of type SPACE.", field="role")
         if caller.is_app and space.created_by != "app":
+            # "you can only update memberships in spaces created by the Chat app"
+            # (developers.google.com/workspace/chat/update-members)
             raise errors.denied(
                 "With app authentication roles can only change in spaces the app created."
             )
@@ -353,6 +355,9 @@ def _check_delete(
     if admin:
         return
     if caller.is_app:
+        # "To delete memberships for space managers ... If you're using app authentication the
+        # Chat app must be the space creator" (spaces.members.delete reference). Strict: Owners
+        # and Managers both count as space managers.
         if target.role in st.MANAGER_ROLES and space.created_by != "app":
             raise errors.denied(
                 "With app authentication managers can only be removed in spaces the app created."

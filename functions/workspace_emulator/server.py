@@ -115,7 +115,7 @@ class EmulatorServer:
         return self.url
 
     def serve_forever(self) -> None:
-        """Serve in the calling thread until :meth:`stop` (from another thread) or Ctrl-C."""
+        """Serve in the calling thread until interrupted (Ctrl-C); the socket is closed after."""
         self.bind()
         assert self._server is not None
         try:

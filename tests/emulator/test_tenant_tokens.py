@@ -10,7 +10,7 @@ import google.auth.jwt
 import google.auth.transport.requests
 import pytest
 from google.auth.exceptions import RefreshError
-from tests.emulator.conftest import DELEGATED, RUNTIME, SCOPE, STRANGER
+from tests.emulator.conftest import DELEGATED, DEPLOYER, RUNTIME, SCOPE, STRANGER
 
 pytestmark = pytest.mark.tenant
 
@@ -199,12 +199,23 @@ def test_account_of_a_project_without_chat_app_is_404_on_chat(
     sa_credentials: Any, api: Any, refused: Any
 ) -> None:
     """An account whose project has no Chat app: Chat answers "Google Chat app not found"."""
-    from tests.emulator.conftest import DEPLOYER
-
     creds = sa_credentials("chat.bot", email=DEPLOYER)
     refusal = refused(api("chat", "v1", creds).spaces().get(name="spaces/AAAAeng"))
 
     assert refusal.http_status == 404
+    assert refusal.error["message"].startswith("Google Chat app not found.")
+
+
+def test_delegation_from_a_project_without_chat_app_is_404_on_chat(
+    emu: Any, sa_credentials: Any, api: Any, refused: Any
+) -> None:
+    """User authentication needs a Chat app in the project too (reference §7.2): 404."""
+    seed = emu.emulator.original_seed | {"domain_wide_delegation": {DEPLOYER: ["chat.spaces"]}}
+    emu.reset(seed)
+    creds = sa_credentials("chat.spaces", subject="raj.mehta@example.com", email=DEPLOYER)
+    refusal = refused(api("chat", "v1", creds).spaces().get(name="spaces/AAAAeng"))
+
+    assert creds.valid
     assert refusal.error["message"].startswith("Google Chat app not found.")
 
 
