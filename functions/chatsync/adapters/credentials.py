@@ -21,6 +21,9 @@ accept and every scope asked for is one the README and Terraform tell the admin 
 ``iam.Signer`` has no endpoint setting (it builds ``https://iamcredentials.googleapis.com/...``
 itself), so with CHATSYNC_IAM_ENDPOINT changed its requests for Google's host go there instead;
 that and CHATSYNC_TOKEN_URI are how the emulator's tenant runs this very code in tests.
+
+The snapshot upload (``CHATSYNC_SNAPSHOT_URI``) runs as the runtime account, no delegation
+(``storage_credentials``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from chatsync.domain import scopes
 
 IAM_HOST = "iamcredentials.googleapis.com"
 CLOUD_PLATFORM = scopes.SCOPE_URL + "cloud-platform"
+STORAGE_SCOPES = (scopes.SCOPE_URL + "devstorage.read_write",)
 
 
 class CredentialSets:
@@ -129,6 +133,16 @@ class CredentialSets:
                 account = str(getattr(source, "service_account_email", ""))
             self._source = (source, account)
         return self._source
+
+
+def storage_credentials(settings: Settings) -> Any:
+    """For the snapshot upload (``adapters.bucket``): the runtime account, as itself."""
+    if settings.access_token:
+        return _static(settings.access_token)
+    import google.auth
+
+    credentials, _project = google.auth.default(scopes=list(STORAGE_SCOPES))
+    return credentials
 
 
 def _static(token: str) -> Any:

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from chatsync.domain.model import Email, Membership, Person, Role, SpaceName, SpaceType
+from chatsync.domain.snapshot_codec import Snapshot
 
 # -- Chat ---------------------------------------------------------------------------------------
 
@@ -108,6 +109,17 @@ class PubSubInventory(Protocol):
     def missing(self, project: str) -> list[str]:
         """Topics and subscriptions the deployment needs that the project lacks (full names);
         raises ``PermissionError`` when there are no credentials to look."""
+
+
+# -- Snapshots ----------------------------------------------------------------------------------
+
+
+class SnapshotSink(Protocol):
+    """Where a full reconcile leaves the facts and rosters it read (a bucket object, a file),
+    so ``chatsync plan --snapshot`` can review a rules change without tenant credentials."""
+
+    def publish(self, snapshot: Snapshot) -> None:
+        """Replace the stored snapshot with ``snapshot``."""
 
 
 # -- State --------------------------------------------------------------------------------------

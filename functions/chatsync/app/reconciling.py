@@ -18,6 +18,9 @@ applied here once due: their snapshot replaces the Directory's facts for that pe
 A space Chat answers 403/404 for is left out of the run (``Plan.unreachable``: logged, recorded
 and reported by ``app.broken``) and every other space applies; a space applied without a failure
 closes its ``broken_spaces`` record.
+
+With ``CHATSYNC_SNAPSHOT_URI`` set, a run over every managed space then publishes what it read
+(``app.snapshots``): the facts ``chatsync plan --snapshot`` reviews a rules change against.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from chatsync.app import applying, broken, deferred, presence, records
+from chatsync.app import applying, broken, deferred, presence, records, snapshots
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Outcome, Report
 from chatsync.app.logs import Logger
@@ -136,6 +139,16 @@ def run(
         applied = [r.op for r in report.results if r.outcome is Outcome.APPLIED]
         seen = presence.from_rosters([p.email for p in result.people], result.current, applied)
         deps.store.put_docs(presence.KIND, {e: p.to_dict() for e, p in seen.items()})
+        ids = {f"users/{p.google_user_id}": p.email for p in result.people if p.google_user_id}
+        snapshots.publish_after_run(
+            deps,
+            run_id=run_id,
+            people=result.people,
+            current=result.current,
+            applied=applied,
+            reread=lambda space: space_state(space, deps.chat.list_members(space), ids),
+            log=log,
+        )
     if due and not deps.options.dry_run:
         failed = {r.email for r in (*report.retryable_failures, *report.permanent_failures)}
         deferred.settle(deps.store, due, failed=failed, now=deps.clock())

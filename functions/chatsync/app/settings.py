@@ -149,6 +149,15 @@ class Settings:
     log_format: str = "json"
     """CHATSYNC_LOG_FORMAT: ``json`` (one Cloud Logging record a line) or ``text`` (terminals)."""
 
+    snapshot_uri: str = ""
+    """CHATSYNC_SNAPSHOT_URI: where a full reconcile publishes the facts and rosters it read,
+    ``gs://bucket/path.json`` (or a local file path), for ``chatsync plan --snapshot`` to review
+    rules changes in CI without tenant credentials (docs/rules-review.md). Empty: not published."""
+
+    storage_endpoint: str = "https://storage.googleapis.com/"
+    """CHATSYNC_STORAGE_ENDPOINT: Cloud Storage base URL for the snapshot upload; a local fake
+    in tests."""
+
     def __post_init__(self) -> None:
         if not self.auth_mode:
             # The emulator's fixed token names its principal: ``user:<email>`` acts as a person
@@ -196,6 +205,7 @@ class Settings:
             ("CHATSYNC_EVENTS_ENDPOINT", self.events_endpoint),
             ("CHATSYNC_TOKEN_URI", self.token_uri),
             ("CHATSYNC_IAM_ENDPOINT", self.iam_endpoint),
+            ("CHATSYNC_STORAGE_ENDPOINT", self.storage_endpoint),
         ):
             if not url.startswith(("http://", "https://")):
                 raise ConfigError(f"{var}={url!r} is not a URL (expected http(s)://host[:port]/)")
@@ -211,6 +221,11 @@ class Settings:
         ):
             if value <= 0:
                 raise ConfigError(f"{var}={value!r} must be greater than 0")
+        if "://" in self.snapshot_uri and not self.snapshot_uri.startswith("gs://"):
+            raise ConfigError(
+                f"CHATSYNC_SNAPSHOT_URI={self.snapshot_uri!r} is neither gs://bucket/path.json "
+                "nor a local file path"
+            )
         if self.max_attempts < 1:
             raise ConfigError(f"CHATSYNC_MAX_ATTEMPTS={self.max_attempts!r} must be at least 1")
 
