@@ -7,6 +7,7 @@ from typing import Any
 
 from chatsync.app.logs import Logger
 from chatsync.app.pipeline import Pipeline
+from chatsync.app.ports import Notifier, NullNotifier
 from chatsync.app.retrying import RetryPolicy
 from chatsync.app.settings import Settings
 
@@ -20,6 +21,7 @@ def build_pipeline(
     from chatsync.adapters.directory import DirectoryClient
     from chatsync.adapters.store import open_store
     from chatsync.adapters.workspace_events import WorkspaceEvents
+    from chatsync.app.observing import ObservedChat
     from chatsync.app.retrying import RetryingDirectory, RetryingReads
     from chatsync.domain.rules import load_rules
 
@@ -44,27 +46,46 @@ def build_pipeline(
     limits = Limits(
         writes_per_minute=settings.writes_per_minute, reads_per_minute=settings.reads_per_minute
     )
+    log = log or Logger(
+        stream=sys.stdout,
+        level=settings.log_level,
+        hash_emails=settings.hash_emails,
+        sink=sink,
+        fmt=settings.log_format,
+        secrets=(settings.access_token, settings.directory_token),
+    )
+    # Innermost, the failed-answer log line: it sees every answer, retried ones included.
+    observed = ObservedChat(rest, log)
     return Pipeline(
         ruleset=ruleset,
         chat=RateLimitedChat(
-            RetryingReads(rest, policy=RetryPolicy(max_attempts=settings.max_attempts)), limits
+            RetryingReads(observed, policy=RetryPolicy(max_attempts=settings.max_attempts)),
+            limits,
         ),
         directory=RetryingDirectory(
             directory, policy=RetryPolicy(max_attempts=settings.max_attempts)
         ),
         store=store if store is not None else open_store(settings),
-        log=log
-        or Logger(
-            stream=sys.stdout,
-            level=settings.log_level,
-            hash_emails=settings.hash_emails,
-            sink=sink,
-            fmt=settings.log_format,
-            secrets=(settings.access_token, settings.directory_token),
-        ),
+        log=log,
         policy=RetryPolicy(max_attempts=settings.max_attempts),
         dry_run=settings.dry_run,
         drift_mode=settings.drift_mode,
         workspace_events=events,
         events_topic=settings.events_topic,
+        notifier=notifier(settings),
+    )
+
+
+def notifier(settings: Settings) -> Notifier:
+    """The admin space's messages (CHATSYNC_ADMIN_SPACE), or nothing when none is set."""
+    if not settings.admin_space:
+        return NullNotifier()
+    from chatsync.adapters import credentials
+    from chatsync.adapters.chat.messages import ChatMessages
+
+    return ChatMessages(
+        credentials.bot_credentials(settings),
+        endpoint=settings.chat_endpoint,
+        space=settings.admin_space,
+        timeout=settings.request_timeout,
     )

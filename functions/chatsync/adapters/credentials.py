@@ -37,6 +37,21 @@ def chat_credentials(settings: Settings) -> Any:
     return credentials
 
 
+def bot_credentials(settings: Settings) -> Any:
+    """The Chat app with ``chat.bot``: messages to the admin space (``scopes.json``, method
+    ``chat.spaces.messages.create``: the app principal in both modes, no admin approval).
+
+    With a fixed emulator token, a user's token (``user:...``) stands for admin mode, where the
+    message still comes from the app: the emulator's ``app`` token is sent instead."""
+    if settings.access_token:
+        token = settings.access_token
+        return _static("app" if token.startswith("user:") else token)
+    import google.auth
+
+    credentials, _project = google.auth.default(scopes=[SCOPE + "chat.bot"])
+    return credentials
+
+
 def directory_credentials(settings: Settings) -> Any:
     token = settings.directory_token or settings.access_token
     if token:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from chatsync.app import gate, presence, recording
+from chatsync.app import gate, notifying, presence, recording
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Executor, Report
 from chatsync.app.logs import Logger
@@ -40,6 +40,8 @@ def execute(
     )
     report = executor.apply(the_plan)
     recorder.flush(deps.store)
+    # A 403/404 on a change: the space cannot be managed as things stand; tell the admin space.
+    notifying.results_unmanageable(deps, report.permanent_failures, log=log)
     if track_presence:
         presence.track(deps.store, report)
     if not the_plan.operations and not the_plan.skipped:

@@ -41,6 +41,8 @@ class OpResult:
     detail: str = ""
     before: Role | None = None
     after: Role | None = None
+    http_status: int | None = None
+    """The HTTP status of the Chat answer that failed it (0: no answer), None if none failed."""
 
     @property
     def space(self) -> SpaceName:
@@ -230,9 +232,13 @@ class Executor:
             )
             return OpResult(op, outcome, attempts[0], detail, before, after)
         except errors.RetryableError as exc:
-            return OpResult(op, Outcome.FAILED_RETRYABLE, attempts[0], str(exc), before, after)
+            return OpResult(
+                op, Outcome.FAILED_RETRYABLE, attempts[0], str(exc), before, after, _status(exc)
+            )
         except errors.PermanentError as exc:
-            return OpResult(op, Outcome.FAILED_PERMANENT, attempts[0], str(exc), before, after)
+            return OpResult(
+                op, Outcome.FAILED_PERMANENT, attempts[0], str(exc), before, after, _status(exc)
+            )
 
     def _once(self, op: Operation, progress: list[Membership]) -> tuple[Outcome, str]:
         """One try at *op*. *progress* keeps a created membership across tries, so a retry after
@@ -253,6 +259,10 @@ class Executor:
             Membership(space=op.space, email=op.email, role=op.old, name=op.name)
         )
         return Outcome.APPLIED, op.name
+
+
+def _status(exc: errors.SyncError) -> int | None:
+    return exc.status if isinstance(exc, errors.ChatApiError) else None
 
 
 def _failed(result: OpResult | None) -> bool:

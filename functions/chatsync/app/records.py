@@ -8,7 +8,7 @@ own methods on the store and are not documents.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from chatsync.domain import holding
 
@@ -39,6 +39,13 @@ SAFETY_WINDOW = "safety_window"
 DROPPED = "dropped"
 """Key: the Pub/Sub message id. A message acked as a permanent error (``DroppedMessage``)."""
 
+NOTIFICATIONS = "notifications"
+"""Key: the notice key (``domain.notices``). A message posted to the admin space
+(``Notification``): a key found here is never posted again."""
+
+RUNS = "runs"
+"""Key: the run id. A full reconcile that finished, with its counts (``RunRecord``)."""
+
 KINDS = (
     PERSON_FACTS,
     HR_STATUS,
@@ -49,6 +56,8 @@ KINDS = (
     LEASE,
     SAFETY_WINDOW,
     DROPPED,
+    NOTIFICATIONS,
+    RUNS,
 )
 
 
@@ -106,3 +115,31 @@ class DroppedMessage(TypedDict):
     entry_point: str
     error: str
     error_type: str
+    at: NotRequired[float]
+    """When it was dropped (records written before this field have none)."""
+    http_status: NotRequired[int]
+    """For a Chat error: the HTTP status."""
+    space: NotRequired[str]
+    """For a Chat error: the space the call was about."""
+
+
+class Notification(TypedDict):
+    at: float
+    notice: str
+    """``domain.notices.KINDS``."""
+    space: str
+    """The admin space it was posted to."""
+    message: str
+    """The Chat message name (``spaces/S/messages/M``)."""
+
+
+class RunRecord(TypedDict):
+    kind: str
+    """``reconcile``."""
+    started_at: float
+    finished_at: float
+    dry_run: bool
+    held: str | None
+    """The plan id when a safety limit held the run's plan."""
+    counts: dict[str, int]
+    """``Report.summary()``: applied, failed_retryable, failed_permanent, skipped, ..."""
