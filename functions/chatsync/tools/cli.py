@@ -22,6 +22,7 @@ COMMANDS = (
     "revert",
     "audit",
     "approve",
+    "status",
     "bench",
     "scim",
     "webhooks",
