@@ -15,22 +15,26 @@ workspace/chat/authenticate-authorize-chat-app); Chat answers 404 otherwise.
   different request is a 409 ALREADY_EXISTS, taken here as "already posted".
 * **Paced.** Chat's per-space quota on writes, messages included, comes to one a second
   (developers.google.com/workspace/chat/limits, "Per-space quotas"; the emulator enforces it):
-  a token bucket of one a second waits its turn, and a 429's Retry-After holds it for every
-  thread of the instance.
+  a post waits until ``SPACING`` seconds after the previous answer. A 429 that still comes
+  (another instance posted) is retried by ``app.notifying`` after its Retry-After.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from chatsync.adapters.chat.ratelimit import TokenBucket
 from chatsync.adapters.googleapi import PerThreadService, check_response
 from chatsync.domain import errors
 
-WRITES_PER_SECOND = 1.0
-"""Chat's per-space limit on message writes."""
+SPACING = 1.1
+"""Seconds from one answer to the next post. Chat takes one message write a second per space;
+counting from the answer (not the request) keeps two posts a second apart at Chat whatever the
+time in flight, and the tenth of a second to spare covers clock granularity."""
 
 
 def message_id(key: str) -> str:
@@ -53,13 +57,20 @@ class ChatMessages:
         endpoint: str,
         space: str,
         timeout: float = 30.0,
-        pace: TokenBucket | None = None,
+        spacing: float = SPACING,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._services = PerThreadService(
             "chat", "v1", credentials, endpoint=endpoint, timeout=timeout
         )
         self._space = space
-        self.pace = pace or TokenBucket(WRITES_PER_SECOND, 1.0)
+        self.spacing = spacing
+        self._clock = clock
+        self._sleep = sleep
+        self._next = 0.0
+        """Monotonic time before which no post is sent (the last answer plus the spacing)."""
+        self._lock = threading.Lock()
 
     @property
     def space(self) -> str:
@@ -78,16 +89,19 @@ class ChatMessages:
                 requestId=request_id(key),
             )
         )
-        self.pace.acquire()
-        try:
-            body = request.execute(num_retries=0)
-        except Exception as exc:
-            error = check_response(exc, call=f"spaces.messages.create {self._space}")
-            if isinstance(error, errors.ChatApiError) and error.status == 409:
-                return f"{self._space}/messages/{name}"  # posted before under this key
-            if isinstance(error, errors.ChatRateLimited):
-                self.pace.hold(error.delay if error.delay is not None else 1.0)
-            raise error from exc
+        with self._lock:  # one post at a time per instance: they are rare, and paced anyway
+            wait = self._next - self._clock()
+            if wait > 0:
+                self._sleep(wait)
+            try:
+                body = request.execute(num_retries=0)
+            except Exception as exc:
+                error = check_response(exc, call=f"spaces.messages.create {self._space}")
+                if isinstance(error, errors.ChatApiError) and error.status == 409:
+                    return f"{self._space}/messages/{name}"  # posted before under this key
+                raise error from exc
+            finally:
+                self._next = self._clock() + self.spacing
         return str(body.get("name", ""))
 
     def check(self) -> str:
