@@ -128,8 +128,10 @@ def gather(
     dead_letters: DeadLetters | None = None,
     dead_letter_subscriptions: Sequence[str] = (),
     runs: int = RUNS_SHOWN,
+    admin: str = "",
 ) -> Status:
-    """Read every section; the edges only when given."""
+    """Read every section; the edges only when given (``admin``: the configured admin space,
+    shown when ``notifier`` is None)."""
     held, approved = held_plans(store)
     subs: tuple[Subscription, ...] | None = None
     subs_error = ""
@@ -145,7 +147,7 @@ def gather(
         approved_plans=approved,
         dropped=dropped(store),
         drift=reported_drift(store),
-        admin_space=admin_space(store, notifier),
+        admin_space=admin_space(store, notifier, admin),
         subscriptions=subs,
         subscriptions_error=subs_error,
         dead_letters=depth,
@@ -245,14 +247,18 @@ def reported_drift(store: StateStore) -> tuple[Drift, ...]:
     return tuple(sorted(found, key=lambda d: d.at, reverse=True))
 
 
-def admin_space(store: StateStore, notifier: Notifier | None) -> AdminSpace:
-    """The admin space, whether the app can post there, and what was posted."""
+def admin_space(store: StateStore, notifier: Notifier | None, configured: str = "") -> AdminSpace:
+    """The admin space, whether the app can post there (``notifier`` None: not checked, the
+    ``configured`` name shown), and what was posted."""
     posted = [doc for _, doc in store.list_docs(records.NOTIFICATIONS)]
     times = [float(doc.get("at") or 0.0) for doc in posted]
     messages = len({str(doc.get("message", "")) for doc in posted})
     latest = max(times) if times else None
-    space = notifier.space if notifier is not None else ""
-    if notifier is None or not space:
+    if notifier is None:
+        why = "not checked" if configured else "CHATSYNC_ADMIN_SPACE is not set"
+        return AdminSpace(configured, None, why, messages, latest)
+    space = notifier.space
+    if not space:
         return AdminSpace(space, None, "CHATSYNC_ADMIN_SPACE is not set", messages, latest)
     try:
         name = notifier.check()

@@ -43,12 +43,23 @@ def register(sub: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import time
+
+    from chatsync.adapters.store import open_store
     from chatsync.app import status
     from chatsync.app.logs import Logger
+    from chatsync.domain.rules import load_rules
     from chatsync.runtime import build_pipeline
 
     settings = settings_from(args)
-    pipeline = build_pipeline(settings, log=Logger(stream=sys.stderr, level="ERROR"))
+    notifier: Any = None
+    events: Any = None
+    if args.offline:  # the store and the rules only: no credentials needed
+        store, ruleset = open_store(settings), load_rules(settings.rules_file)
+    else:
+        pipeline = build_pipeline(settings, log=Logger(stream=sys.stderr, level="ERROR"))
+        store, ruleset = pipeline.store, pipeline.ruleset
+        notifier, events = pipeline.notifier, pipeline.workspace_events
     dead_letters: Any = None
     names: list[str] = []
     if args.project:
@@ -58,14 +69,15 @@ def run(args: argparse.Namespace) -> int:
         dead_letters = PubsubDeadLetters(args.project)
         names = list(dead_letter_subscriptions().values())
     found = status.gather(
-        pipeline.store,
-        pipeline.ruleset,
-        now=pipeline.clock(),
-        notifier=None if args.offline else pipeline.notifier,
-        events=None if args.offline else pipeline.workspace_events,
+        store,
+        ruleset,
+        now=time.time(),
+        notifier=notifier,
+        events=events,
         dead_letters=dead_letters,
         dead_letter_subscriptions=names,
         runs=args.runs,
+        admin=settings.admin_space,
     )
     if args.json:
         print(json.dumps(found.to_json(), indent=2, default=str))
@@ -110,6 +122,8 @@ def text(found: Any, *, project: str) -> str:
     admin = found.admin_space
     if not admin.space:
         out.append(f"Admin space: off ({admin.detail})")
+    elif admin.reachable is None:
+        out.append(f"Admin space: {admin.space} ({admin.detail})")
     elif admin.reachable is False:
         out.append(f"Admin space: {admin.space}: the Chat app cannot post there: {admin.detail}")
     else:
