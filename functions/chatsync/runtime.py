@@ -7,9 +7,11 @@ from typing import Any
 
 from chatsync.app.logs import Logger
 from chatsync.app.pipeline import Pipeline
-from chatsync.app.ports import Notifier, NullNotifier
+from chatsync.app.ports import Notifier, NullNotifier, SnapshotSink
 from chatsync.app.retrying import RetryPolicy
 from chatsync.app.settings import Settings
+from chatsync.domain.rules import Ruleset
+from chatsync.domain.snapshot_codec import Snapshot
 
 
 def build_pipeline(
@@ -43,6 +45,20 @@ def build_pipeline(
         endpoint=settings.events_endpoint,
         timeout=settings.request_timeout,
     )
+    snapshot_sink: SnapshotSink | None = None
+    if settings.snapshot_uri.startswith("gs://"):
+        from chatsync.adapters.bucket import BucketSink
+
+        snapshot_sink = BucketSink(
+            settings.snapshot_uri,
+            credentials.storage_credentials(settings),
+            endpoint=settings.storage_endpoint,
+            timeout=settings.request_timeout,
+        )
+    elif settings.snapshot_uri:
+        from chatsync.adapters.snapshot import FileSink
+
+        snapshot_sink = FileSink(settings.snapshot_uri)
     limits = Limits(
         writes_per_minute=settings.writes_per_minute, reads_per_minute=settings.reads_per_minute
     )
@@ -72,6 +88,7 @@ def build_pipeline(
         drift_mode=settings.drift_mode,
         workspace_events=events,
         events_topic=settings.events_topic,
+        snapshot_sink=snapshot_sink,
         notifier=notifier(settings),
     )
 
@@ -88,4 +105,21 @@ def notifier(settings: Settings) -> Notifier:
         endpoint=settings.chat_endpoint,
         space=settings.admin_space,
         timeout=settings.request_timeout,
+    )
+
+
+def build_offline(snapshot: Snapshot, ruleset: Ruleset, *, origin: str, log: Logger) -> Pipeline:
+    """The application over a snapshot: read-only ports, an empty store, a dry run. The survey
+    of the full reconcile runs on it as on the tenant (``chatsync plan --snapshot``)."""
+    from chatsync.adapters.snapshot import SnapshotChat, SnapshotDirectory
+    from chatsync.adapters.store import MemoryStore
+
+    return Pipeline(
+        ruleset=ruleset,
+        chat=SnapshotChat(snapshot, origin=origin),
+        directory=SnapshotDirectory(snapshot, origin=origin),
+        store=MemoryStore(),
+        log=log,
+        dry_run=True,
+        clock=lambda: snapshot.taken_at,
     )

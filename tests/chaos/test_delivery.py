@@ -60,7 +60,7 @@ def groups_of_everyone(emulator: Any) -> dict[str, frozenset[Email]]:
         for groups in out.values():
             inherited = set().union(*(out.get(g, set()) for g in groups)) - groups
             if inherited:
-                groups |= inherited
+                groups.update(inherited)
                 changed = True
     return {k: frozenset(v) for k, v in out.items()}
 

@@ -137,7 +137,7 @@ def test_convention_tokens_cannot_sign(raw: Any, token: str) -> None:
 
 
 def keyless(emu: Any, sa_credentials: Any, *scopes: str, subject: str) -> Any:
-    """What chatsync.credentials builds: IAM Signer over the runtime account's own token."""
+    """What adapters.credentials builds: IAM Signer over the runtime account's own token."""
     source = sa_credentials("cloud-platform")
     signer = iam.Signer(EmulatorRequest(emu.url), source, RUNTIME)
     return service_account.Credentials(

@@ -16,6 +16,7 @@ from chatsync.app.ports import (
     Directory,
     Notifier,
     NullNotifier,
+    SnapshotSink,
     StateStore,
     WorkspaceEvents,
 )
@@ -86,3 +87,5 @@ class Deps:
     """This instance's name in per-person leases (see app.leasing)."""
     notifier: Notifier = field(default_factory=NullNotifier)
     """The admin space (see app.notifying); posts nothing unless one is configured."""
+    snapshot_sink: SnapshotSink | None = None
+    """Where a full reconcile publishes its snapshot (CHATSYNC_SNAPSHOT_URI); None: nowhere."""

@@ -23,6 +23,7 @@ from chatsync.app.ports import (
     Directory,
     Notifier,
     NullNotifier,
+    SnapshotSink,
     StateStore,
     WorkspaceEvents,
 )
@@ -56,6 +57,8 @@ class Pipeline:
     """This instance's name in per-person leases (see app.leasing)."""
     notifier: Notifier = field(default_factory=NullNotifier)
     """Posts held plans, drift and unmanageable spaces to the admin space (app.notifying)."""
+    snapshot_sink: SnapshotSink | None = None
+    """Where a full reconcile publishes its snapshot (see app.snapshots)."""
 
     def deps(self) -> Deps:
         """The dependencies as they are now, for one use case call."""
@@ -79,6 +82,7 @@ class Pipeline:
             person_locks=self.person_locks,
             instance=self.instance,
             notifier=self.notifier,
+            snapshot_sink=self.snapshot_sink,
         )
 
     def handle(self, event: ev.Event) -> Report:

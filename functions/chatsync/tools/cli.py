@@ -13,6 +13,7 @@ from chatsync.domain import errors
 COMMANDS = (
     "check",
     "plan",
+    "snapshot",
     "replay",
     "emulator",
     "demo",
