@@ -63,6 +63,12 @@ TTL: dict[str, float] = {
 """Seconds each short-lived kind is kept after its last write (deferred: after it was applied;
 a pending deferred event never expires). Leases matter for ``leasing.TTL`` seconds; person facts
 only while a newer event for the person may still be reconciling."""
+NOTIFICATIONS = "notifications"
+"""Key: the notice key (``domain.notices``). A message posted to the admin space
+(``Notification``): a key found here is never posted again."""
+
+RUNS = "runs"
+"""Key: the run id. A full reconcile that finished, with its counts (``RunRecord``)."""
 
 KINDS = (
     PERSON_FACTS,
@@ -75,6 +81,8 @@ KINDS = (
     SAFETY_WINDOW,
     DROPPED,
     BROKEN_SPACES,
+    NOTIFICATIONS,
+    RUNS,
 )
 
 
@@ -142,6 +150,12 @@ class DroppedMessage(TypedDict, total=False):
     error: str
     error_type: str
     expires_at: float
+    at: float
+    """When it was dropped (records written before this field have none)."""
+    http_status: int
+    """For a Chat error: the HTTP status."""
+    space: str
+    """For a Chat error: the space the call was about."""
 
 
 class BrokenSpace(TypedDict, total=False):
@@ -159,3 +173,25 @@ class BrokenSpace(TypedDict, total=False):
     """People whose changes there wait for the reconcile (the newest, at most 200)."""
     runs: list[str]
     """Event ids / run ids that met it (the newest, at most 20)."""
+
+
+class Notification(TypedDict):
+    at: float
+    notice: str
+    """``domain.notices.KINDS``."""
+    space: str
+    """The admin space it was posted to."""
+    message: str
+    """The Chat message name (``spaces/S/messages/M``)."""
+
+
+class RunRecord(TypedDict):
+    kind: str
+    """``reconcile``."""
+    started_at: float
+    finished_at: float
+    dry_run: bool
+    held: str | None
+    """The plan id when a safety limit held the run's plan."""
+    counts: dict[str, int]
+    """``Report.summary()``: applied, failed_retryable, failed_permanent, skipped, ..."""
