@@ -9,10 +9,14 @@ ack or redeliver — nothing else.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
+import flask
 import functions_framework
 from cloudevents.http import CloudEvent
+from werkzeug.wrappers import Response
 
+from chatsync.app import records
 from chatsync.app.pipeline import Pipeline
 from chatsync.app.settings import Settings
 from chatsync.domain import errors, events
@@ -38,20 +42,41 @@ def _handle(cloud_event: CloudEvent, entry_point: str) -> None:
             report = runner.handle(event)
             log.info("event handled", event_id=event.meta.event_id, **report.summary())
     except errors.PermanentError as exc:
+        chat = _chat_fields(exc)
         log.error(
             "event dropped: permanent error, acked without retry",
             error=str(exc),
             error_type=type(exc).__name__,
+            **chat,
         )
+        dropped = {
+            "entry_point": entry_point,
+            "error": str(exc),
+            "error_type": type(exc).__name__,
+            "at": runner.clock(),
+            **chat,
+        }
         runner.store.put_doc(
-            "dropped",
+            records.DROPPED,
             str(cloud_event["id"]),
-            {"entry_point": entry_point, "error": str(exc), "error_type": type(exc).__name__},
+            records.expiring(records.DROPPED, dropped, now=runner.clock()),
         )
         return
     except errors.RetryableError as exc:
-        log.warning("event will be redelivered", error=str(exc), error_type=type(exc).__name__)
+        log.warning(
+            "event will be redelivered",
+            error=str(exc),
+            error_type=type(exc).__name__,
+            **_chat_fields(exc),
+        )
         raise
+
+
+def _chat_fields(exc: errors.SyncError) -> dict[str, object]:
+    """``http_status`` and ``space`` of a failed Chat call, for the metrics (else nothing)."""
+    if isinstance(exc, errors.ChatApiError):
+        return {"http_status": exc.status, "space": exc.space}
+    return {}
 
 
 @functions_framework.cloud_event
@@ -76,3 +101,26 @@ def on_chat_event(cloud_event: CloudEvent) -> None:
 def on_reconcile_tick(cloud_event: CloudEvent) -> None:
     """Scheduler ticks: full reconcile, subscription renewal, approvals of held plans."""
     _handle(cloud_event, "on_reconcile_tick")
+
+
+@functools.cache
+def bridge(name: str) -> Callable[[flask.Request], Response]:
+    """The SCIM or webhook app, built once per instance; imported here, not at cold start of
+    the Pub/Sub functions, which never need scim2-models."""
+    from chatsync import bridge_runtime as wiring
+    from chatsync.app.bridges.settings import BridgeSettings
+
+    settings = BridgeSettings.from_env()
+    return wiring.scim_app(settings) if name == "scim" else wiring.webhook_app(settings)
+
+
+@functions_framework.http
+def on_scim(request: flask.Request) -> Response:
+    """SCIM 2.0 from Okta or Entra ID: users and groups become dirsync.hr.v1 events."""
+    return bridge("scim")(request)
+
+
+@functions_framework.http
+def on_hr_webhook(request: flask.Request) -> Response:
+    """Signed HR webhooks (BambooHR, HiBob, ...): POST /<vendor>."""
+    return bridge("webhooks")(request)

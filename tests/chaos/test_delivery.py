@@ -46,12 +46,22 @@ def rules_without_limits() -> Any:
 
 
 def groups_of_everyone(emulator: Any) -> dict[str, frozenset[Email]]:
+    """Every group each address is in, nested groups included (as the Directory answers with
+    ``includeDerivedMembership``: the demo's ``lisbon-eng`` sits inside ``lisbon-office``)."""
     state = emulator.state()["directory"]
     out: dict[str, set[Email]] = {}
     for group in state.get("groups", []):
         for member in group.get("members", []):
             address = member.get("email") if isinstance(member, dict) else member
             out.setdefault(str(address), set()).add(Email(group["email"]))
+    changed = True
+    while changed:  # a member of a nested group is in every group that holds it
+        changed = False
+        for groups in out.values():
+            inherited = set().union(*(out.get(g, set()) for g in groups)) - groups
+            if inherited:
+                groups.update(inherited)
+                changed = True
     return {k: frozenset(v) for k, v in out.items()}
 
 

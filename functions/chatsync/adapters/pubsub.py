@@ -43,6 +43,21 @@ def topic_names(config: Path = PUBSUB_JSON) -> dict[str, str]:
     return {str(t["key"]): str(t["topic"]) for t in doc["topics"]}
 
 
+DEAD_LETTER_SUBSCRIPTION_SUFFIX = "-dlq-inspect"
+"""``dead_letter_subscription_suffix`` of ``terraform/pubsub.json`` (when the file is absent)."""
+
+
+def dead_letter_subscriptions(config: Path = PUBSUB_JSON) -> dict[str, str]:
+    """The pull subscription on each stream's dead-letter topic, per key: ``<topic>-dlq-inspect``
+    (named as ``terraform/pubsub.json`` and ``scripts/local_pubsub.py`` name it)."""
+    try:
+        doc = json.loads(config.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {k: t + DEAD_LETTER_SUBSCRIPTION_SUFFIX for k, t in topic_names(config).items()}
+    suffix = str(doc["dead_letter_subscription_suffix"])
+    return {str(t["key"]): str(t["topic"]) + suffix for t in doc["topics"]}
+
+
 def publish(
     batch: Sequence[messages.TestMessage],
     *,
@@ -161,3 +176,63 @@ def _probe(host: str) -> None:
             f"cannot reach the Pub/Sub emulator at {host} (PUBSUB_EMULATOR_HOST): "
             f"{exc.strerror or exc}; start it with scripts/pubsub-emulator"
         ) from None
+
+
+def expected_resources(project: str, config: Path = PUBSUB_JSON) -> tuple[list[str], list[str]]:
+    """(topics, subscriptions) a deployment needs, as full names, from ``terraform/pubsub.json``:
+    each stream's topic and dead-letter topic, its push subscription and the dead letters'
+    inspection subscription."""
+    doc = json.loads(config.read_text(encoding="utf-8"))
+    topics: list[str] = []
+    subscriptions: list[str] = []
+    for t in doc["topics"]:
+        name = str(t["topic"])
+        topics += [name, name + doc["dead_letter_suffix"]]
+        subscriptions += [
+            name + doc["push_subscription_suffix"],
+            name + doc["dead_letter_subscription_suffix"],
+        ]
+    return (
+        [f"projects/{project}/topics/{n}" for n in topics],
+        [f"projects/{project}/subscriptions/{n}" for n in subscriptions],
+    )
+
+
+class Inventory:
+    """Which of the deployment's topics and subscriptions a project lacks (``chatsync doctor``).
+
+    Application Default Credentials, or ``PUBSUB_EMULATOR_HOST`` for the local emulator. No
+    credentials: ``PermissionError`` (doctor reports a warning instead of failing).
+    """
+
+    def __init__(self, config: Path = PUBSUB_JSON) -> None:
+        self.config = config
+
+    def missing(self, project: str) -> list[str]:
+        from google.api_core import exceptions as api_errors
+        from google.auth import exceptions as auth_errors
+        from google.cloud import pubsub_v1  # type: ignore[attr-defined,unused-ignore]
+
+        topics, subscriptions = expected_resources(project, self.config)
+        try:
+            publisher = pubsub_v1.PublisherClient()
+            subscriber = pubsub_v1.SubscriberClient()
+        except auth_errors.DefaultCredentialsError as exc:
+            raise PermissionError(f"no Google credentials: {exc}") from exc
+        gone: list[str] = []
+        try:
+            for topic in topics:
+                try:
+                    publisher.get_topic(request={"topic": topic}, timeout=30)
+                except api_errors.NotFound:
+                    gone.append(topic)
+            for subscription in subscriptions:
+                try:
+                    subscriber.get_subscription(request={"subscription": subscription}, timeout=30)
+                except api_errors.NotFound:
+                    gone.append(subscription)
+        except (api_errors.PermissionDenied, auth_errors.GoogleAuthError) as exc:
+            raise PermissionError(f"cannot read Pub/Sub in {project}: {exc}") from exc
+        finally:
+            subscriber.close()
+        return gone

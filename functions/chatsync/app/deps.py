@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 
 from chatsync.app.executing import Controls
 from chatsync.app.logs import Logger
-from chatsync.app.ports import ChatMembers, Directory, StateStore, WorkspaceEvents
+from chatsync.app.ports import (
+    ChatMembers,
+    Directory,
+    Notifier,
+    NullNotifier,
+    SnapshotSink,
+    StateStore,
+    WorkspaceEvents,
+)
 from chatsync.app.retrying import RetryPolicy
 from chatsync.domain.model import Email, SpaceName, SpaceType
 from chatsync.domain.rules import Ruleset
@@ -30,6 +38,8 @@ class Options:
     """``revert`` or ``report`` a manual change that contradicts the rules (see app.drifting)."""
     events_topic: str = ""
     """The Pub/Sub topic Workspace Events subscriptions deliver to."""
+    auth_mode: str = "admin"
+    """``admin`` or ``app`` (settings): the fixes logged for a space chatsync cannot use differ."""
 
 
 @dataclass
@@ -78,5 +88,9 @@ class Deps:
     person_locks: PersonLocks = field(default_factory=PersonLocks)
     instance: str = "local"
     """This instance's name in per-person leases (see app.leasing)."""
+    notifier: Notifier = field(default_factory=NullNotifier)
+    """The admin space (see app.notifying); posts nothing unless one is configured."""
+    snapshot_sink: SnapshotSink | None = None
+    """Where a full reconcile publishes its snapshot (CHATSYNC_SNAPSHOT_URI); None: nowhere."""
     controls: Controls = field(default_factory=Controls)
     """A stop flag and a watcher for applies (the CLI's Ctrl-C and progress bar)."""

@@ -50,6 +50,10 @@ class OpResult:
     detail: str = ""
     before: Role | None = None
     after: Role | None = None
+    unreachable: int = 0
+    """403 or 404 when Chat refused the space itself (``SpaceUnreachable``); else 0."""
+    http_status: int | None = None
+    """The HTTP status of the Chat answer that failed it (0: no answer), None if none failed."""
 
     @property
     def space(self) -> SpaceName:
@@ -82,6 +86,8 @@ class Report:
     """For a Chat membership event: ``none``, ``reported`` or ``reverted``."""
     subscriptions: Mapping[str, int] | None = None
     """For a renewal: subscriptions created / renewed / kept / suspended / failed."""
+    broken: tuple[str, ...] = ()
+    """Managed spaces Chat answered 403/404 for: skipped, logged and recorded (app.broken)."""
 
     @property
     def extra(self) -> dict[str, object]:
@@ -95,6 +101,8 @@ class Report:
             found["drift"] = self.drift
         if self.subscriptions is not None:
             found["subscriptions"] = dict(self.subscriptions)
+        if self.broken:
+            found["broken_spaces"] = list(self.broken)
         return found
 
     @property
@@ -115,6 +123,7 @@ class Report:
             counts[result.outcome.value] += 1
         counts["skipped"] = len(self.skipped)
         counts["retries"] = self.retries
+        counts["broken_spaces"] = len(self.broken)
         return counts
 
     def merge(self, other: Report) -> Report:
@@ -126,6 +135,7 @@ class Report:
             other.held or self.held,
             other.drift or self.drift,
             other.subscriptions or self.subscriptions,
+            tuple(sorted({*self.broken, *other.broken})),
         )
 
 
@@ -230,11 +240,13 @@ class Executor:
                     halt.set()
                     raise
         else:
-            failed: set[SpaceName] = set()
+            failed: dict[SpaceName, OpResult] = {}
             for index, op in enumerate(ops):
-                emit(index, self._step(index, op, stopped=op.space in failed, halt=halt))
-                if _failed(slots[index]):
-                    failed.add(op.space)
+                emit(index, self._step(index, op, stopped=failed.get(op.space), halt=halt))
+                result = slots[index]
+                if _failed(result) and op.space not in failed:
+                    assert result is not None
+                    failed[op.space] = result
         results = tuple(r for r in slots if r is not None)
         retries = sum(max(0, r.attempts - 1) for r in results)
         return Report(results, plan.skipped, retries)
@@ -246,11 +258,12 @@ class Executor:
         emit: Callable[[int, OpResult], None],
         halt: threading.Event,
     ) -> None:
-        stopped = False
+        stopped: OpResult | None = None
         try:
             for index in lane:
                 result = self._step(index, ops[index], stopped=stopped, halt=halt)
-                stopped = stopped or _failed(result)
+                if stopped is None and _failed(result):
+                    stopped = result
                 emit(index, result)
         except BaseException:
             halt.set()  # the other lanes start nothing new; the error propagates from apply
@@ -260,13 +273,27 @@ class Executor:
         stop = self.controls.stop
         return halt.is_set() or (stop is not None and stop.is_set())
 
-    def _step(self, index: int, op: Operation, *, stopped: bool, halt: threading.Event) -> OpResult:
+    def _step(
+        self, index: int, op: Operation, *, stopped: OpResult | None, halt: threading.Event
+    ) -> OpResult:
         before, after = before_after(op)
         if self._halted(halt):
             return OpResult(
                 op, Outcome.INTERRUPTED, 0, "not attempted: the run was stopped", before, after
             )
-        if stopped:
+        if stopped is not None and stopped.unreachable:
+            # Chat refused the space itself: nothing more can land there now. Recorded for
+            # the reconcile (app.broken), not retried by redelivery.
+            return OpResult(
+                op,
+                Outcome.FAILED_PERMANENT,
+                0,
+                f"not attempted: Chat answered {stopped.unreachable} for {op.space}",
+                before,
+                after,
+                unreachable=stopped.unreachable,
+            )
+        if stopped is not None:
             # Later steps of a space depend on earlier ones (add before promote, new owner
             # before the old one steps down): stop that space, the next delivery resumes it.
             return OpResult(
@@ -302,9 +329,36 @@ class Executor:
             )
             return OpResult(op, outcome, attempts[0], detail, before, after)
         except errors.RetryableError as exc:
-            return OpResult(op, Outcome.FAILED_RETRYABLE, attempts[0], str(exc), before, after)
+            return OpResult(
+                op,
+                Outcome.FAILED_RETRYABLE,
+                attempts[0],
+                str(exc),
+                before,
+                after,
+                http_status=_status(exc),
+            )
+        except errors.SpaceUnreachable as exc:
+            return OpResult(
+                op,
+                Outcome.FAILED_PERMANENT,
+                attempts[0],
+                str(exc),
+                before,
+                after,
+                unreachable=exc.status,
+                http_status=exc.status,
+            )
         except errors.PermanentError as exc:
-            return OpResult(op, Outcome.FAILED_PERMANENT, attempts[0], str(exc), before, after)
+            return OpResult(
+                op,
+                Outcome.FAILED_PERMANENT,
+                attempts[0],
+                str(exc),
+                before,
+                after,
+                http_status=_status(exc),
+            )
 
     def _once(self, op: Operation, progress: list[Membership]) -> tuple[Outcome, str]:
         """One try at *op*. *progress* keeps a created membership across tries, so a retry after
@@ -325,6 +379,10 @@ class Executor:
             Membership(space=op.space, email=op.email, role=op.old, name=op.name)
         )
         return Outcome.APPLIED, op.name
+
+
+def _status(exc: errors.SyncError) -> int | None:
+    return exc.status if isinstance(exc, errors.ChatApiError) else None
 
 
 def _failed(result: OpResult | None) -> bool:

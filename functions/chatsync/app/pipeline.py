@@ -18,7 +18,15 @@ from chatsync.app import applying, approving, handling, person_sync, reconciling
 from chatsync.app.deps import Deps, Options, PersonLocks, SpaceTypes
 from chatsync.app.executing import Controls, Report
 from chatsync.app.logs import Logger
-from chatsync.app.ports import ChatMembers, Directory, StateStore, WorkspaceEvents
+from chatsync.app.ports import (
+    ChatMembers,
+    Directory,
+    Notifier,
+    NullNotifier,
+    SnapshotSink,
+    StateStore,
+    WorkspaceEvents,
+)
 from chatsync.app.retrying import RetryPolicy
 from chatsync.domain import events as ev
 from chatsync.domain import planning, safety
@@ -43,10 +51,16 @@ class Pipeline:
     """``revert`` or ``report`` a manual change that contradicts the rules (see drifting)."""
     workspace_events: WorkspaceEvents | None = None
     events_topic: str = ""
+    auth_mode: str = "admin"
+    """``admin`` or ``app`` (settings); chooses the fix named for a space chatsync cannot use."""
     space_types: SpaceTypes = field(default_factory=SpaceTypes)
     person_locks: PersonLocks = field(default_factory=PersonLocks)
     instance: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     """This instance's name in per-person leases (see app.leasing)."""
+    notifier: Notifier = field(default_factory=NullNotifier)
+    """Posts held plans, drift and unmanageable spaces to the admin space (app.notifying)."""
+    snapshot_sink: SnapshotSink | None = None
+    """Where a full reconcile publishes its snapshot (see app.snapshots)."""
     controls: Controls = field(default_factory=Controls)
     """A stop flag and a watcher for applies (set by the CLI; the functions leave it empty)."""
 
@@ -64,6 +78,7 @@ class Pipeline:
                 workers=self.workers,
                 drift_mode=self.drift_mode,
                 events_topic=self.events_topic,
+                auth_mode=self.auth_mode,
             ),
             clock=self.clock,
             sleep=self.sleep,
@@ -71,6 +86,8 @@ class Pipeline:
             space_types=self.space_types,
             person_locks=self.person_locks,
             instance=self.instance,
+            notifier=self.notifier,
+            snapshot_sink=self.snapshot_sink,
             controls=self.controls,
         )
 

@@ -1,8 +1,8 @@
 """The ports: what the use cases need from the edges, as protocols and plain values.
 
 Adapters implement them (``adapters.chat``, ``adapters.directory``, ``adapters.store``,
-``adapters.workspace_events``); tests may pass any object of the same shape. Nothing here does
-I/O.
+``adapters.workspace_events``, ``adapters.dead_letters``); tests may pass any object of the same
+shape. Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from chatsync.domain.model import Email, Membership, Person, Role, SpaceName, SpaceType
+from chatsync.domain.snapshot_codec import Snapshot
 
 # -- Chat ---------------------------------------------------------------------------------------
 
@@ -70,6 +71,96 @@ class WorkspaceEvents(Protocol):
     def create(self, space: SpaceName, *, topic: str) -> dict[str, Any]: ...
 
     def renew(self, name: str) -> dict[str, Any]: ...
+
+
+# -- Preflight (chatsync doctor) ----------------------------------------------------------------
+
+
+class TokenProbe(Protocol):
+    """Token exchanges with the deployment's own credentials, one per credential set."""
+
+    @property
+    def static(self) -> bool:
+        """Fixed bearer tokens (the emulator): nothing is exchanged."""
+
+    def exchange(self, credential_set: str) -> str | None:
+        """Get a token for the set now: None if one was issued, else why not (the error)."""
+
+    def refused(self, credential_set: str) -> tuple[str, ...]:
+        """Of the set's scopes, those a token asked for alone is refused for (delegation)."""
+
+
+class CreatorProbe(Protocol):
+    def app_created(self, space: SpaceName) -> bool | None:
+        """Whether the Chat app created the space; None: Chat would not say."""
+
+    @property
+    def last_error(self) -> str: ...
+
+
+class DirectoryProbe(Protocol):
+    def first_user(self) -> Email | None:
+        """One user of the customer (users.list): Directory access works."""
+
+    def groups_of(self, member: str) -> frozenset[Email]: ...
+
+
+class PubSubInventory(Protocol):
+    def missing(self, project: str) -> list[str]:
+        """Topics and subscriptions the deployment needs that the project lacks (full names);
+        raises ``PermissionError`` when there are no credentials to look."""
+
+
+# -- Snapshots ----------------------------------------------------------------------------------
+
+
+class SnapshotSink(Protocol):
+    """Where a full reconcile leaves the facts and rosters it read (a bucket object, a file),
+    so ``chatsync plan --snapshot`` can review a rules change without tenant credentials."""
+
+    def publish(self, snapshot: Snapshot) -> None:
+        """Replace the stored snapshot with ``snapshot``."""
+
+
+# -- Pub/Sub dead letters -----------------------------------------------------------------------
+
+
+class DeadLetters(Protocol):
+    """How many messages wait on a dead-letter subscription (``chatsync status --project``)."""
+
+    def waiting(self, subscription: str) -> int:
+        """Messages waiting on ``subscription`` (a short name), without consuming any."""
+
+
+# -- Notifications ------------------------------------------------------------------------------
+
+
+class Notifier(Protocol):
+    """Posts messages to the admin space as the Chat app (``adapters.chat.messages``)."""
+
+    @property
+    def space(self) -> str:
+        """The admin space (``spaces/S``); empty: notifications are off."""
+
+    def post(self, text: str, *, key: str) -> str:
+        """Create a text message; return its name. The same ``key`` creates one message only
+        (a repeat returns the first). Raises ``ChatApiError`` when Chat refuses it."""
+
+    def check(self) -> str:
+        """The admin space's display name; ``ChatApiError`` if the app cannot reach it (404:
+        the Chat app is not a member, so it cannot post there)."""
+
+
+class NullNotifier:
+    """The ``Notifier`` when no admin space is configured (``CHATSYNC_ADMIN_SPACE`` unset)."""
+
+    space = ""
+
+    def post(self, text: str, *, key: str) -> str:
+        return ""
+
+    def check(self) -> str:
+        return ""
 
 
 # -- State --------------------------------------------------------------------------------------

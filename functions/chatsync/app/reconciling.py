@@ -14,6 +14,13 @@ is removed from authoritative spaces like anyone no rule selects.
 
 Deferred (future-dated) HR events that ``app.person_sync`` recorded (``app.deferred``) are
 applied here once due: their snapshot replaces the Directory's facts for that person in this run.
+
+A space Chat answers 403/404 for is left out of the run (``Plan.unreachable``: logged, recorded
+and reported by ``app.broken``) and every other space applies; a space applied without a failure
+closes its ``broken_spaces`` record.
+
+With ``CHATSYNC_SNAPSHOT_URI`` set, a run over every managed space then publishes what it read
+(``app.snapshots``): the facts ``chatsync plan --snapshot`` reviews a rules change against.
 """
 
 from __future__ import annotations
@@ -21,14 +28,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from chatsync.app import applying, deferred, presence, records
+from chatsync.app import applying, broken, deferred, presence, records, snapshots
 from chatsync.app.deferred import DueEvent
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Outcome, Report
 from chatsync.app.logs import Logger
 from chatsync.app.ports import StateStore
 from chatsync.app.spaces import is_named_space
-from chatsync.domain import planning
+from chatsync.domain import errors, planning
 from chatsync.domain.model import (
     Decision,
     Email,
@@ -57,6 +64,8 @@ class Survey:
     """Those due deferred events (``finish`` settles them once applied)."""
     whole: bool = True
     """Every managed space was read (no ``spaces`` filter): presence can be written."""
+    started: float = 0.0
+    """When the survey began (the run's start in its ``runs`` record)."""
 
 
 def survey(
@@ -67,6 +76,7 @@ def survey(
     due: Sequence[deferred.DueEvent] = (),
 ) -> Survey:
     """Read the Directory and every managed space; decide and plan (nothing is written)."""
+    started = deps.clock()
     ruleset = deps.ruleset
     people = hr_precedence(list(deps.directory.list_people()), deps.store)
     ids = {f"users/{p.google_user_id}": p.email for p in people if p.google_user_id}
@@ -76,12 +86,17 @@ def survey(
         people = [p for p in people if p.email not in snapshots]
         people += [replace(s, groups=groups.get(s.email, s.groups)) for s in snapshots.values()]
     current: dict[SpaceName, planning.SpaceState] = {}
+    refused: dict[SpaceName, errors.SpaceUnreachable] = {}
     for managed in ruleset.spaces:
         if spaces is not None and managed.name not in spaces:
             continue
-        if not is_named_space(deps, managed.name, log):
+        try:
+            if not is_named_space(deps, managed.name, log):
+                continue
+            members = deps.chat.list_members(managed.name)
+        except errors.SpaceUnreachable as exc:
+            refused[managed.name] = exc
             continue
-        members = deps.chat.list_members(managed.name)
         current[managed.name] = space_state(managed.name, members, ids)
     decisions = []
     for person in people:
@@ -91,7 +106,17 @@ def survey(
                 continue
             if decision.role is not None or decision.email in state.members:
                 decisions.append(decision)
-    the_plan = planning.plan(ruleset, decisions, current)
+    wanted: dict[SpaceName, list[Email]] = {space: [] for space in refused}
+    for person in people if refused else ():
+        for decision in evaluate(ruleset, person):
+            if decision.space in wanted and decision.role is not None:
+                wanted[decision.space].append(decision.email)
+    the_plan = replace(
+        planning.plan(ruleset, decisions, current),
+        unreachable=tuple(
+            broken.found(exc, space, sorted(wanted[space])) for space, exc in refused.items()
+        ),
+    )
     log.info(
         "full reconcile planned",
         people=len(people),
@@ -107,6 +132,7 @@ def survey(
         tuple(d.key for d in due),
         tuple(due),
         spaces is None,
+        started,
     )
 
 
@@ -120,13 +146,15 @@ def prepare(deps: Deps, *, log: Logger, spaces: Sequence[SpaceName] | None = Non
 def run(
     deps: Deps, *, run_id: str, log: Logger, spaces: Sequence[SpaceName] | None = None
 ) -> tuple[Survey, Report]:
-    """Survey, apply (a dry run if the pipeline is one) and settle due deferred events."""
+    """Survey, apply (a dry run if the pipeline is one) and settle due deferred events; then
+    one ``full reconcile completed`` line and, unless a dry run, a ``runs`` record."""
     result = prepare(deps, log=log, spaces=spaces)
     return result, finish(deps, result, run_id=run_id, log=log)
 
 
 def finish(deps: Deps, result: Survey, *, run_id: str, log: Logger) -> Report:
-    """Apply a survey's plan, record presence from its rosters, settle its deferred events."""
+    """Apply a survey's plan, record presence from its rosters, settle its deferred events,
+    heal the spaces it applied, and record the run (``finished``)."""
     due = result.due
     report = applying.execute(
         deps,
@@ -142,6 +170,16 @@ def finish(deps: Deps, result: Survey, *, run_id: str, log: Logger) -> Report:
         applied = [r.op for r in report.results if r.outcome is Outcome.APPLIED]
         seen = presence.from_rosters([p.email for p in result.people], result.current, applied)
         deps.store.put_docs(presence.KIND, {e: p.to_dict() for e, p in seen.items()})
+        ids = {f"users/{p.google_user_id}": p.email for p in result.people if p.google_user_id}
+        snapshots.publish_after_run(
+            deps,
+            run_id=run_id,
+            people=result.people,
+            current=result.current,
+            applied=applied,
+            reread=lambda space: space_state(space, deps.chat.list_members(space), ids),
+            log=log,
+        )
     if due and not deps.options.dry_run:
         failed = {
             r.email
@@ -150,7 +188,41 @@ def finish(deps: Deps, result: Survey, *, run_id: str, log: Logger) -> Report:
             in (Outcome.FAILED_RETRYABLE, Outcome.FAILED_PERMANENT, Outcome.INTERRUPTED)
         }
         deferred.settle(deps.store, due, failed=failed, now=deps.clock())
+    failing = {r.space for r in (*report.retryable_failures, *report.permanent_failures)}
+    broken.heal(deps, sorted(set(result.current) - failing), run_id=run_id, log=log)
+    if result.whole:
+        managed = {s.name for s in deps.ruleset.spaces}
+        gone = [space for space, _ in broken.listed(deps.store) if space not in managed]
+        broken.heal(deps, gone, run_id=run_id, log=log, why="no longer in the rules")
+    finished(deps, run_id=run_id, started=result.started, report=report, full=result.whole, log=log)
     return report
+
+
+def finished(
+    deps: Deps, *, run_id: str, started: float, report: Report, full: bool, log: Logger
+) -> None:
+    """The line the "no completed full reconcile" alert counts, and the record
+    ``chatsync status`` lists (``records.RUNS``)."""
+    counts = report.summary()
+    log.info(
+        "full reconcile completed" if full else "reconcile of some spaces completed",
+        run_id=run_id,
+        full=full,
+        held=report.held,
+        **counts,
+    )
+    if deps.options.dry_run:
+        return
+    record: records.RunRecord = {
+        "kind": "reconcile" if full else "reconcile_spaces",
+        "started_at": started,
+        "finished_at": deps.clock(),
+        "dry_run": False,
+        "held": report.held,
+        "counts": counts,
+    }
+    # Merged into what ``app.runs`` wrote when a CLI run started (its process, its status).
+    deps.store.update_doc(records.RUNS, run_id, lambda doc: {**(doc or {}), **record})
 
 
 def hr_precedence(people: Sequence[Person], store: StateStore) -> list[Person]:

@@ -54,7 +54,10 @@ class Recorder:
         elif result.outcome is Outcome.INTERRUPTED:
             self.log.info(f"{describe(op)}: not attempted, the run was stopped", **fields)
         else:
-            self.log.error(f"{describe(op)} failed: {result.detail}", **fields)
+            # http_status: the metrics count 429 and 401/403 by this field, not the message text.
+            self.log.error(
+                f"{describe(op)} failed: {result.detail}", http_status=result.http_status, **fields
+            )
 
     def intent(self, index: int, op: planning.Operation) -> None:
         """Stored before the write is sent."""

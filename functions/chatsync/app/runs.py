@@ -1,8 +1,9 @@
 """The life of a CLI run in the store: started, then done, interrupted or failed.
 
-The audit trail says what a run changed, change by change, as it happened; this record says
-whether the run got to its end. ``chatsync audit`` lists a run as interrupted when it was
-stopped (Ctrl-C) or when it is still ``running`` but its process is gone (killed, crashed).
+The audit trail says what a run changed, change by change, as it happened; this record (the
+``runs`` document a full reconcile also writes, ``app.reconciling.finished``) says whether the
+run got to its end. ``chatsync audit`` and ``chatsync status`` list a run as interrupted when it
+was stopped (Ctrl-C) or when it is still ``running`` but its process is gone (killed, crashed).
 Events handled by the functions are not runs in this sense and keep no record here.
 """
 
@@ -23,9 +24,10 @@ def started(
 ) -> None:
     """Recorded before the run's first write."""
     record: records.RunRecord = {
-        "command": command,
+        "kind": command,
         "status": RUNNING,
         "started_at": at,
+        "dry_run": False,
         "pid": pid,
         "host": host,
         "operations": operations,
@@ -39,7 +41,7 @@ def ended(
     """Recorded when the run stops, however it stops."""
 
     def change(doc: dict[str, Any] | None) -> dict[str, Any]:
-        return {**(doc or {}), "status": status, "finished_at": at, "summary": dict(summary)}
+        return {**(doc or {}), "status": status, "finished_at": at, "counts": dict(summary)}
 
     store.update_doc(KIND, run_id, change)
 

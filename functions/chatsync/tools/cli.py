@@ -21,6 +21,7 @@ from chatsync import __version__
 COMMANDS = (
     "check",
     "plan",
+    "snapshot",
     "replay",
     "emulator",
     "demo",
@@ -30,7 +31,11 @@ COMMANDS = (
     "revert",
     "audit",
     "approve",
+    "status",
     "bench",
+    "scim",
+    "webhooks",
+    "doctor",
 )
 
 
@@ -64,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     name = f"chatsync {args.command}"
     try:
         return int(args.run(args) or 0)
-    except errors.EndpointError as exc:
+    except (errors.EndpointError, errors.CredentialsRefused) as exc:
+        # Retryable for a function (redelivered until the deployment is fixed); for a person
+        # at a terminal, a setting to fix.
         return _fail(name, exc, 2)
     except errors.RetryableError as exc:
         return _fail(name, f"{exc} (nothing more was attempted; try again)", 1)

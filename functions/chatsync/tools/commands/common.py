@@ -22,12 +22,12 @@ query of a state that is not there is a wrong path, not an empty answer). ``opti
 it is there, else the command runs on an empty in-memory state."""
 
 
-def add_connection_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--rules",
-        metavar="FILE",
-        help="rules file (else CHATSYNC_RULES_FILE, else `rules` in chatsync.toml)",
-    )
+def add_connection_flags(
+    p: argparse.ArgumentParser,
+    *,
+    rules_help: str = "rules file (else CHATSYNC_RULES_FILE, else `rules` in chatsync.toml)",
+) -> None:
+    p.add_argument("--rules", metavar="FILE", help=rules_help)
     p.add_argument(
         "--endpoint",
         metavar="URL",

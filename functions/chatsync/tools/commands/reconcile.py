@@ -10,6 +10,9 @@ PLAN.json`` applies exactly it, or refuses if Chat moved since).
 An applied run is journaled in the audit trail change by change as it happens, under a run
 id (``chatsync revert RUN`` undoes it). Ctrl-C stops sending changes at once, lets those in
 flight finish, prints what was applied and exits 130.
+
+A managed space Chat answers 403 or 404 for is skipped and every other space is applied; the
+command then exits 1 naming each such space with its fix (``broken_spaces`` in ``--json``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from chatsync.tools.commands.subcommands import Subcommands, help_text
 if TYPE_CHECKING:
     from chatsync.app.logs import Logger
     from chatsync.domain.model import SpaceName
+    from chatsync.tools.terminal import Terminal
 
 
 def register(sub: Subcommands) -> None:
@@ -72,7 +76,7 @@ def scope(ruleset: Any, names: list[str] | None) -> list[SpaceName] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chatsync.app import plan_files, reconciling
+    from chatsync.app import broken, plan_files, reconciling
     from chatsync.app.pipeline import new_run_id
     from chatsync.domain import rendering
     from chatsync.runtime import build_pipeline
@@ -104,7 +108,10 @@ def run(args: argparse.Namespace) -> int:
                 rules=settings.rules_file,
             )
             plan_files.write(saved, args.out)
+        unreachable = _unreachable(the_plan.unreachable, settings.auth_mode)
         if args.json:
+            if unreachable:
+                body["broken_spaces"] = unreachable
             print(json.dumps(body, indent=2))
         else:
             term.plan(rendering.plan_text(the_plan.operations, the_plan.skipped, names))
@@ -112,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
                 term.say(
                     f"\nSaved to {args.out}. Apply exactly this plan: chatsync apply {args.out}"
                 )
-        return applying.EXIT_DONE
+            _print_broken(term, unreachable)
+        return applying.EXIT_FAILED if unreachable else applying.EXIT_DONE
     if not args.json:
         term.plan(rendering.plan_text(the_plan.operations, the_plan.skipped, names))
     count = len(the_plan.operations)
@@ -127,10 +135,16 @@ def run(args: argparse.Namespace) -> int:
     report = apply_run.apply(
         lambda: reconciling.finish(pipeline.deps(), result, run_id=run_id, log=log)
     )
+    recorded = dict(broken.listed(pipeline.store))
+    unreachable = [
+        _broken_json(space, recorded.get(space), settings.auth_mode)
+        for space in (report.broken if report is not None else ())
+    ]
     if args.json:
         body.update(run_id=run_id, interrupted=apply_run.interrupted)
         if report is not None:
             body.update(outcomes=report.summary(), extra=_plain(report.extra))
+        body["broken_spaces"] = unreachable
         print(json.dumps(body, indent=2))
     if apply_run.interrupted or report is None:
         return apply_run.tell_interrupted(json_output=args.json)
@@ -146,7 +160,48 @@ def run(args: argparse.Namespace) -> int:
             )
         if report.results:
             term.say(f"Undo it: chatsync revert {run_id}")
-    return applying.EXIT_FAILED if applying.failures(report) else applying.EXIT_DONE
+        _print_broken(term, unreachable)
+    failed = applying.failures(report) or unreachable
+    return applying.EXIT_FAILED if failed else applying.EXIT_DONE
+
+
+def _unreachable(found: Any, auth_mode: str) -> list[dict[str, Any]]:
+    from chatsync.app import broken
+
+    return [
+        {
+            "space": u.space,
+            "status": u.status,
+            "error": u.detail,
+            "fix": broken.fix(u.status, auth_mode),
+        }
+        for u in found
+    ]
+
+
+def _broken_json(space: str, doc: dict[str, Any] | None, auth_mode: str) -> dict[str, Any]:
+    from chatsync.app import broken
+
+    doc = doc or {}
+    status = int(doc.get("status", 0))
+    return {
+        "space": space,
+        "status": status,
+        "error": doc.get("error", ""),
+        "fix": doc.get("fix") or broken.fix(status, auth_mode),
+        "pending": doc.get("pending", []),
+    }
+
+
+def _print_broken(term: Terminal, spaces: list[dict[str, Any]]) -> None:
+    if not spaces:
+        return
+    term.say(
+        f"\n{len(spaces)} managed space(s) skipped: Chat refused them (the others were applied):"
+    )
+    for item in spaces:
+        term.say(f"  {item['space']}: {item['status']}; fix: {item['fix']}")
+        term.warn(f"chatsync: space {item['space']} skipped ({item['status']})")
 
 
 def _plain(extra: dict[str, object]) -> dict[str, object]:
