@@ -62,20 +62,28 @@ def no_credentials(tmp_path: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.parametrize(
+    ("subject", "said"),
+    [("", "CHATSYNC_ADMIN_SUBJECT is empty"), ("it-admin@example.com", "no Google credentials")],
+    ids=["no-admin-subject", "no-credentials"],
+)
 def test_plan_against_the_emulator_without_a_token_says_to_pass_one(
-    chatsync_env: dict[str, str], no_credentials: dict[str, str]
+    chatsync_env: dict[str, str], no_credentials: dict[str, str], subject: str, said: str
 ) -> None:
-    """`plan --endpoint URL FILE` with no --token: how to give the emulator a token."""
+    """`plan --endpoint URL FILE` with no --token: what is missing, and how to give the emulator
+    a token instead."""
+    env = {**chatsync_env, **no_credentials, "CHATSYNC_ADMIN_SUBJECT": subject}
+
     result = chatsync(
         "plan",
         "--endpoint",
         chatsync_env["CHATSYNC_CHAT_ENDPOINT"],
         str(STORY / "07-termination.json"),
-        env={**chatsync_env, **no_credentials},
+        env=env,
     )
 
     assert result.returncode == 2
-    assert "no Google credentials found" in clean(result)
+    assert said in clean(result)
     assert "--token app" in result.stderr
 
 

@@ -219,9 +219,16 @@ class Settings:
             if not url.startswith(("http://", "https://")):
                 raise ConfigError(f"{var}={url!r} is not a URL (expected http(s)://host[:port]/)")
         if self.auth_mode == "admin" and not self.admin_subject and not self.access_token:
+            local = "googleapis.com" not in self.chat_endpoint
             raise ConfigError(
                 "CHATSYNC_ADMIN_SUBJECT is empty but CHATSYNC_AUTH_MODE='admin' "
-                "(expected the email of a Workspace admin to impersonate)"
+                "(expected the email of a Workspace admin to impersonate"
+                + (
+                    f"; {self.chat_endpoint} is not Google's: for the local emulator pass "
+                    "--token app (CHATSYNC_ACCESS_TOKEN=app) instead)"
+                    if local
+                    else ")"
+                )
             )
         for var, value in (
             ("CHATSYNC_WRITES_PER_MINUTE", self.writes_per_minute),

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
         earlier = _dropped(message)
-        status, reason = in_process(message)
+        status, reason = deliver(message)
         failures += status >= 300
         why = _dropped(message) if status < 300 else None
         if why == earlier:  # a record from an earlier replay: only a new one says it
@@ -125,7 +125,12 @@ def _export_settings(args: argparse.Namespace) -> None:
 _APPS: dict[str, Any] = {}
 
 
-def in_process(message: messages.TestMessage) -> tuple[int, str]:
+def in_process(message: messages.TestMessage) -> int:
+    """Post the message to functions-framework's app for its entry point; return the status."""
+    return deliver(message)[0]
+
+
+def deliver(message: messages.TestMessage) -> tuple[int, str]:
     """Post the message to functions-framework's app for its entry point: the status, and the
     reason the function gave for a failure (its error text, not Flask's traceback)."""
     import functions_framework

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from chatsync.domain.rules import load_rules
     from chatsync.runtime import build_pipeline
 
-    settings = settings_from(args, state="read")
+    settings = settings_from(args, state="optional")
     notifier: Any = None
     events: Any = None
     if args.offline:  # the store and the rules only: no credentials needed
