@@ -219,8 +219,7 @@ variable "directory_customer" {
 
 variable "rules_file" {
   type        = string
-  description = "Rules file, relative to the deployed source (functions/). Sets CHATSYNC_RULES_FILE."
-  default     = "rules.yaml"
+  description = "Your rules file, relative to the deployed source (functions/), e.g. \"rules.prod.yaml\". Required: functions/rules.yaml is the demo's and names the demo's spaces, which the plan refuses (and so does the function at cold start). Sets CHATSYNC_RULES_FILE."
 
   validation {
     condition     = can(regex("^[A-Za-z0-9_./-]+\\.ya?ml$", var.rules_file)) && !startswith(var.rules_file, "/") && !strcontains(var.rules_file, "..")
