@@ -12,11 +12,13 @@ from typing import Any, TypedDict
 
 from chatsync.domain import holding
 
-PERSON_FACTS = "person_facts"
-"""Key: the HR event id. The person snapshot an applied HR event carried (``PersonFacts``)."""
+HR_SNAPSHOT = "hr_snapshot"
+"""Key: email. The latest HR event applied for the person: its snapshot and where it stands in
+the person's order (``HrSnapshot``; ``app.hr_snapshots``)."""
 
-HR_STATUS = "hr_status"
-"""Key: email. The employment status of the person's latest applied HR event (``HrStatus``)."""
+GROUP_CHANGES = "group_changes"
+"""Key: the member's email. The latest change of each of their group memberships, ordered per
+(group, member) by when it happened (``GroupChanges``; ``app.group_changes``)."""
 
 DEFERRED = "deferred"
 """Key: the event id. A future-dated HR event, applied by the reconcile when due."""
@@ -40,8 +42,8 @@ DROPPED = "dropped"
 """Key: the Pub/Sub message id. A message acked as a permanent error (``DroppedMessage``)."""
 
 KINDS = (
-    PERSON_FACTS,
-    HR_STATUS,
+    HR_SNAPSHOT,
+    GROUP_CHANGES,
     DEFERRED,
     DRIFT,
     HELD_PLANS,
@@ -61,10 +63,31 @@ class PersonFacts(TypedDict, total=False):
     custom: dict[str, Any]
 
 
-class HrStatus(TypedDict):
-    status: str
-    """``EmploymentStatus`` value."""
+class HrSnapshot(TypedDict):
+    person: PersonFacts
     event_id: str
+    occurred_at: float
+    """Seconds since the epoch: when the HR system recorded the change (the as-of time)."""
+    sequence: int | None
+    recorded_at: float
+    """When chatsync stored it."""
+
+
+class GroupChange(TypedDict):
+    group: str
+    added: bool
+    """False: the member left the group."""
+    occurred_at: float
+    """When it happened: the order per (group, member)."""
+    event_id: str
+    received_at: float
+    """When chatsync received it (it outranks the Directory for ``group_changes_hours``)."""
+
+
+class GroupChanges(TypedDict):
+    member: str
+    changes: list[GroupChange]
+    """One per group: the latest."""
 
 
 class DeferredEvent(TypedDict, total=False):
