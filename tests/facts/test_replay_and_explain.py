@@ -95,3 +95,20 @@ def test_person_and_group_events_about_someone_share_one_ordering_key() -> None:
         text = doc.read_text()
         assert "subject.work_email" in text, doc
         assert "ordering key = `subject.person_id`" not in text, doc
+
+
+def test_plan_reads_the_stored_facts_and_writes_no_state(emulator: Any, chatsync: Any) -> None:
+    """After hr/04 promoted Tom, `chatsync plan hr/13` plans only his leave from Lisbon (no
+    demotion from the Directory's old title), and writes no state: replaying hr/13 afterwards
+    still applies it."""
+    assert chatsync("replay", str(sample("04"))).returncode == 0
+
+    planned = chatsync("plan", "--json", str(sample("13")))
+    replayed = chatsync("replay", str(sample("13")))
+
+    operations = json.loads(planned.stdout)["operations"]
+    assert [(op["action"], op["space"], op["person"]) for op in operations] == [
+        ("remove", "spaces/AAAAlisbon", "tom.berg@example.com")
+    ]
+    assert replayed.returncode == 0
+    assert "tom.berg@example.com" not in rosters(emulator)["spaces/AAAAlisbon"]

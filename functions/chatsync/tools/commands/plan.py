@@ -1,10 +1,16 @@
-"""``chatsync plan MESSAGES...``: what the messages would change, without changing anything."""
+"""``chatsync plan MESSAGES...``: what the messages would change, without changing anything.
+
+The messages are handled as the functions would handle them, reading the deployment's state
+(processed events, watermarks, each person's latest HR snapshot and group changes: the facts
+every path merges) through a store that never writes it (``adapters.store.read_through``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from chatsync.app.logs import Logger
 from chatsync.domain import errors, events, messages, planning
@@ -17,8 +23,8 @@ def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "plan",
         help="dry run of messages, rendered like a terraform plan",
-        description="Decode the messages, read live memberships, and print the "
-        "plan. Nothing is written to Chat.",
+        description="Decode the messages, read live memberships and the state the functions "
+        "keep, and print the plan. Nothing is written to Chat or to the state.",
     )
     p.add_argument("files", nargs="+", metavar="MESSAGES", help="message files or folders")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -27,12 +33,15 @@ def register(sub: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chatsync.adapters.store import MemoryStore
+    from chatsync.adapters.store import MemoryStore, StateStore, open_store
+    from chatsync.adapters.store.read_through import ReadThroughStore
     from chatsync.runtime import build_pipeline
 
     settings = settings_from(args, dry_run=True)
     quiet = Logger(level="ERROR", stream=sys.stderr, fmt="text")
-    pipeline = build_pipeline(settings, log=quiet, store=MemoryStore())
+    absent = settings.state_backend == "sqlite" and not Path(settings.state_path).exists()
+    base: StateStore = MemoryStore() if absent else open_store(settings)  # creates no file
+    pipeline = build_pipeline(settings, log=quiet, store=ReadThroughStore(base))
     operations: list[planning.Operation] = []
     skipped: list[planning.Skipped] = []
     rejected: list[dict[str, str]] = []
