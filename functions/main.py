@@ -9,9 +9,12 @@ ack or redeliver — nothing else.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
+import flask
 import functions_framework
 from cloudevents.http import CloudEvent
+from werkzeug.wrappers import Response
 
 from chatsync.app.pipeline import Pipeline
 from chatsync.app.settings import Settings
@@ -76,3 +79,26 @@ def on_chat_event(cloud_event: CloudEvent) -> None:
 def on_reconcile_tick(cloud_event: CloudEvent) -> None:
     """Scheduler ticks: full reconcile, subscription renewal, approvals of held plans."""
     _handle(cloud_event, "on_reconcile_tick")
+
+
+@functools.cache
+def bridge(name: str) -> Callable[[flask.Request], Response]:
+    """The SCIM or webhook app, built once per instance; imported here, not at cold start of
+    the Pub/Sub functions, which never need scim2-models."""
+    from chatsync import bridge_runtime as wiring
+    from chatsync.app.bridges.settings import BridgeSettings
+
+    settings = BridgeSettings.from_env()
+    return wiring.scim_app(settings) if name == "scim" else wiring.webhook_app(settings)
+
+
+@functions_framework.http
+def on_scim(request: flask.Request) -> Response:
+    """SCIM 2.0 from Okta or Entra ID: users and groups become dirsync.hr.v1 events."""
+    return bridge("scim")(request)
+
+
+@functions_framework.http
+def on_hr_webhook(request: flask.Request) -> Response:
+    """Signed HR webhooks (BambooHR, HiBob, ...): POST /<vendor>."""
+    return bridge("webhooks")(request)

@@ -118,13 +118,22 @@ resource "google_cloudfunctions2_function" "this" {
     ingress_settings                 = var.ingress_settings
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.runtime.email
-    environment_variables            = merge(local.function_environment, local.function_rate_environment[each.key])
+    environment_variables = merge(
+      local.function_environment,
+      local.function_rate_environment[each.key],
+      local.function_budget_environment[each.key],
+      local.function_publish_environment[each.key],
+    )
   }
 
   lifecycle {
     precondition {
       condition     = local.chat_rates[each.key].writes_per_instance_minute >= 1 && local.chat_writes_per_minute_at_max <= var.chat_writes_per_minute_budget
       error_message = "Chat writes: each instance needs at least one a minute, and the sum over functions of max_instances x per-instance rate must stay within chat_writes_per_minute_budget."
+    }
+    precondition {
+      condition     = local.invocation_budget_seconds[each.key] >= 5 && local.invocation_budget_seconds[each.key] < var.functions[each.key].timeout_seconds
+      error_message = "CHATSYNC_INVOCATION_BUDGET_S must leave at least 5 seconds of work and stay below the function's timeout."
     }
     precondition {
       condition     = local.chat_rates[each.key].reads_per_instance_minute >= 1 && local.chat_reads_per_minute_at_max <= var.chat_reads_per_minute_budget
@@ -136,6 +145,7 @@ resource "google_cloudfunctions2_function" "this" {
     google_project_service.this,
     google_project_iam_member.build_writes_logs,
     google_storage_bucket_iam_member.build_reads_source,
+    google_project_iam_member.build_reads_functions_sources,
     google_artifact_registry_repository_iam_member.build_writes_images,
   ]
 }

@@ -107,6 +107,20 @@ resource "google_pubsub_topic_iam_member" "hr_publisher" {
   member  = google_service_account.hr_publisher.member
 }
 
+# Fan-out: the functions pubsub.json names as a stream's publishers (reconcile and group for the
+# work topic) publish as the runtime account, on that topic only. All functions share the runtime
+# account because it is the one client id allowed domain-wide delegation in the Admin console; a
+# second account would need a second delegation entry. Only the named functions are told the
+# topic (CHATSYNC_WORK_TOPIC).
+resource "google_pubsub_topic_iam_member" "runtime_publishes_fanout" {
+  for_each = { for k, t in local.topics : k => t if length(t.publishers) > 0 }
+
+  project = var.project_id
+  topic   = google_pubsub_topic.events[each.key].name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.runtime.member
+}
+
 # Workspace Events API delivery of Chat membership events (drift).
 resource "google_pubsub_topic_iam_member" "chat_events_publisher" {
   count = var.chat_events_publisher == "" ? 0 : 1
@@ -126,10 +140,35 @@ resource "google_project_iam_member" "build_writes_logs" {
   member  = google_service_account.build.member
 }
 
+# The build fetches the source from TWO buckets: ours (the object build_config names) and the copy
+# Cloud Functions makes of it in its own bucket gcf-v2-sources-<project number>-<region> (the
+# "source bucket" of docs.cloud.google.com/functions/docs/building). Without read on the second
+# the first build fails: "failed to download archive gs://gcf-v2-sources-N-R/...: Access to bucket
+# ... denied. You must grant Storage Object Viewer permission to <build account>"
+# (hashicorp/terraform-provider-google #20571; GoogleCloudPlatform/marketing-analytics-jumpstart
+# #153). The build service account needs Logs Writer, Artifact Registry Writer and read on the
+# source (cloud.google.com/run/docs/configuring/services/build-service-account;
+# cloud.google.com/functions/1stgendocs/securing/build-custom-sa for build_config.service_account).
 resource "google_storage_bucket_iam_member" "build_reads_source" {
   bucket = google_storage_bucket.source.name
   role   = "roles/storage.objectViewer"
   member = google_service_account.build.member
+}
+
+# gcf-v2-sources-* is created by Cloud Functions at the first deployment, so it does not exist yet
+# when this grant must be in place: a bucket-level grant would fail with 404. A project-level grant
+# conditioned on that one bucket's resource names (the bucket itself for objects.list, its
+# objects for objects.get) reads nothing else.
+resource "google_project_iam_member" "build_reads_functions_sources" {
+  project = var.project_id
+  role    = "roles/storage.objectViewer"
+  member  = google_service_account.build.member
+
+  condition {
+    title       = "gcf-v2-sources-bucket-only"
+    description = "Only the Cloud Functions source bucket of this project and region."
+    expression  = "resource.name == \"projects/_/buckets/${local.functions_sources_bucket}\" || resource.name.startsWith(\"projects/_/buckets/${local.functions_sources_bucket}/\")"
+  }
 }
 
 resource "google_artifact_registry_repository_iam_member" "build_writes_images" {

@@ -6,7 +6,7 @@
 locals {
   pubsub = jsondecode(file("${path.module}/pubsub.json"))
 
-  # One entry per event stream, keyed like pubsub.json ("hr", "group", "chat", "reconcile").
+  # One entry per event stream, keyed like pubsub.json ("hr", "group", "chat", "reconcile", "work").
   topics = {
     for t in local.pubsub.topics : t.key => {
       name               = t.topic
@@ -18,6 +18,28 @@ locals {
       dead_letter_pull   = "${t.topic}${local.pubsub.dead_letter_subscription_suffix}"
       function_name      = "${var.name_prefix}-${t.key}"
       max_delivery_tries = local.pubsub.max_delivery_attempts
+      publishers         = try(t.publishers, [])
+    }
+  }
+
+  # Which functions may publish to which stream (pubsub.json "publishers": the reconcile and group
+  # functions fan work items out to the work topic). Each publisher learns the topic's full id.
+  function_publish_environment = {
+    for k in keys(local.topics) : k => {
+      for target, t in local.topics : "CHATSYNC_${upper(target)}_TOPIC" => "projects/${var.project_id}/topics/${t.name}"
+      if contains(t.publishers, k)
+    }
+  }
+
+  # Seconds of work each invocation may start: its timeout less a margin (a tenth, at least 5 s)
+  # for the last write, the store flush and the answer to Pub/Sub, so work that cannot finish in
+  # time is handed back (redelivered or fanned out) instead of being cut off mid-write.
+  invocation_budget_seconds = {
+    for k, f in var.functions : k => f.timeout_seconds - max(5, ceil(f.timeout_seconds / 10))
+  }
+  function_budget_environment = {
+    for k, seconds in local.invocation_budget_seconds : k => {
+      CHATSYNC_INVOCATION_BUDGET_S = tostring(seconds)
     }
   }
 
@@ -80,18 +102,9 @@ locals {
     CHATSYNC_CHAT_EVENTS_TOPIC  = "projects/${var.project_id}/topics/${local.topics["chat"].name}"
   }
 
-  # OAuth scopes the Workspace admin must allow for the runtime account's client id
-  # (Admin console > Security > API controls > Domain-wide delegation).
-  dwd_scopes = concat(
-    [
-      "https://www.googleapis.com/auth/admin.directory.user.readonly",
-      "https://www.googleapis.com/auth/admin.directory.group.readonly",
-    ],
-    var.auth_mode == "admin" ? ["https://www.googleapis.com/auth/chat.admin.memberships"] : [],
-  )
-
-  # Scopes of the Chat app itself (app auth): granted once by a Workspace admin.
-  chat_app_scopes = ["https://www.googleapis.com/auth/chat.app.memberships"]
+  # Where Cloud Functions copies the source for the build (default encryption; with CMEK the name
+  # gains a key hash): docs.cloud.google.com/functions/docs/building.
+  functions_sources_bucket = "gcf-v2-sources-${data.google_project.this.number}-${var.region}"
 
   pubsub_service_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 
@@ -108,11 +121,23 @@ locals {
     "iam.googleapis.com",
     "iamcredentials.googleapis.com",
     "logging.googleapis.com",
+    "monitoring.googleapis.com",
     "pubsub.googleapis.com",
     "run.googleapis.com",
+    "secretmanager.googleapis.com",
     "storage.googleapis.com",
     "workspaceevents.googleapis.com",
   ])
+}
+
+# Scopes and the audit sink's filter come from the repository's JSON tables, through a module
+# with no provider (modules/tables) so tests can evaluate it offline and compare.
+module "tables" {
+  source = "./modules/tables"
+
+  auth_mode         = var.auth_mode
+  scopes_file       = "${path.module}/../functions/chatsync/scopes.json"
+  audit_events_file = "${path.module}/auditlog_events.json"
 }
 
 data "google_project" "this" {

@@ -1,5 +1,5 @@
 output "function_uris" {
-  description = "Cloud Run URL of each function, keyed like pubsub.json (hr, group, chat, reconcile)."
+  description = "Cloud Run URL of each function, keyed like pubsub.json (hr, group, chat, reconcile, work)."
   value       = { for k, f in google_cloudfunctions2_function.this : k => f.service_config[0].uri }
 }
 
@@ -24,18 +24,18 @@ output "runtime_service_account_email" {
 }
 
 output "runtime_service_account_client_id" {
-  description = "OAuth client id of the runtime service account: enter it, with domain_wide_delegation_scopes, under Admin console > Security > API controls > Domain-wide delegation."
+  description = "OAuth client id to allow for domain-wide delegation (the runtime service account's unique id): enter it, with domain_wide_delegation_scopes, under Admin console > Security > Access and data control > API controls > Domain-wide delegation."
   value       = google_service_account.runtime.unique_id
 }
 
 output "domain_wide_delegation_scopes" {
-  description = "Exact OAuth scopes to allow for runtime_service_account_client_id (comma-separated in the Admin console)."
-  value       = local.dwd_scopes
+  description = "Exactly what to paste, comma-separated, as the OAuth scopes of runtime_service_account_client_id under Admin console > Security > Access and data control > API controls > Domain-wide delegation: every scope of every delegated credential set in functions/chatsync/scopes.json that auth_mode uses."
+  value       = join(",", module.tables.domain_wide_delegation_scopes)
 }
 
-output "chat_app_scopes" {
-  description = "Scopes of the Chat app (app auth) that a Workspace admin approves once."
-  value       = local.chat_app_scopes
+output "chat_app_approval_scopes" {
+  description = "The chat.app.* scopes a Workspace admin approves once for the Chat app (app credential sets of scopes.json that auth_mode uses)."
+  value       = module.tables.chat_app_approval_scopes
 }
 
 output "hr_publisher_service_account_email" {
@@ -61,4 +61,29 @@ output "chat_reads_per_minute_per_instance" {
 output "workspace_audit_sink_writer_identity" {
   description = "Writer identity of the organization log sink (null when org_id is empty)."
   value       = one(google_logging_organization_sink.workspace_audit[*].writer_identity)
+}
+
+output "hr_bridge_uris" {
+  description = "URL of each HR bridge function (scim, webhook): give the SCIM one to the identity provider and the webhook one to each HR vendor. Reachable from outside only with expose_hr_bridges."
+  value       = { for k, f in google_cloudfunctions2_function.hr_bridge : k => f.service_config[0].uri }
+}
+
+output "hr_bridge_secrets" {
+  description = "Secret Manager secrets created empty for the HR bridges, keyed <bridge>/<secret>: add each value with gcloud secrets versions add <id> --data-file=- before exposing the bridges."
+  value       = { for k, s in google_secret_manager_secret.hr_bridge : k => s.secret_id }
+}
+
+output "hr_bridge_service_account_emails" {
+  description = "Runtime account of each HR bridge: publisher on the HR topic and accessor of its own secrets only."
+  value       = { for k, a in google_service_account.hr_bridge : k => a.email }
+}
+
+output "log_metric_types" {
+  description = "Monitoring metric type of each chatsync log-based metric (logging.googleapis.com/user/<prefix>/<name>), for ad-hoc charts and alerts."
+  value       = local.metric_type
+}
+
+output "dashboard_id" {
+  description = "The chatsync Cloud Monitoring dashboard."
+  value       = google_monitoring_dashboard.chatsync.id
 }

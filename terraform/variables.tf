@@ -61,17 +61,19 @@ variable "functions" {
     quota_share     = optional(number)
   }))
   description = <<-EOT
-    Sizing per function, keyed like the topics in pubsub.json (hr, group, chat, reconcile).
+    Sizing per function, keyed like the topics in pubsub.json (hr, group, chat, reconcile, work).
     max_instances bounds each function. quota_share is the fraction of the project's Chat budgets
     (chat_writes_per_minute_budget, chat_reads_per_minute_budget) the function may spend, split
     evenly among its instances: CHATSYNC_WRITES_PER_MINUTE = floor(budget x quota_share /
     max_instances), and the same for reads. The shares must sum to at most 1 (counted in
     millionths) and leave every instance at least one write and one read a minute. Set
     quota_share on every function or on none; none gives the equal split per instance
-    floor(budget / sum of max_instances). Defaults: the full reconcile gets 0.6 (180 writes a
-    minute: a 10,000-change reorg in about 56 minutes rather than 5 hours at an equal share), and
-    the event functions keep 0.4 for changes as they happen: hr 0.2 (3 x 20 writes), group 0.1
-    (3 x 10), chat 0.1 (2 x 15, drift reverts). 300 writes and 3000 reads in all.
+    floor(budget / sum of max_instances). Defaults: bulk work gets 0.6, split between the full
+    reconcile (0.3: 1 x 90 writes a minute) and the work items it and the group function fan out
+    (0.3: 2 x 45), 180 writes a minute together (a 10,000-change reorg in about 56 minutes rather
+    than 5 hours at an equal share); the event functions keep 0.4 for changes as they happen:
+    hr 0.2 (3 x 20 writes), group 0.1 (3 x 10), chat 0.1 (2 x 15, drift reverts). 300 writes and
+    3000 reads in all.
     timeout_seconds is also the push subscription's ack deadline, so it is capped at 540 (Pub/Sub
     allows at most 600). Each instance serves one request at a time.
   EOT
@@ -79,12 +81,13 @@ variable "functions" {
     hr        = { max_instances = 3, quota_share = 0.2 }
     group     = { max_instances = 3, quota_share = 0.1 }
     chat      = { max_instances = 2, quota_share = 0.1 }
-    reconcile = { max_instances = 1, quota_share = 0.6, timeout_seconds = 540, memory = "1Gi" }
+    reconcile = { max_instances = 1, quota_share = 0.3, timeout_seconds = 540, memory = "1Gi" }
+    work      = { max_instances = 2, quota_share = 0.3, timeout_seconds = 540 }
   }
 
   validation {
-    condition     = toset(keys(var.functions)) == toset(["hr", "group", "chat", "reconcile"])
-    error_message = "functions must have exactly the keys hr, group, chat and reconcile (the topic keys in pubsub.json)."
+    condition     = toset(keys(var.functions)) == toset(["hr", "group", "chat", "reconcile", "work"])
+    error_message = "functions must have exactly the keys hr, group, chat, reconcile and work (the topic keys in pubsub.json)."
   }
   validation {
     condition     = alltrue([for f in values(var.functions) : f.max_instances >= 1 && f.max_instances <= 100 && floor(f.max_instances) == f.max_instances])
@@ -120,7 +123,7 @@ variable "chat_writes_per_minute_budget" {
     Each instance of a function gets CHATSYNC_WRITES_PER_MINUTE = floor(budget x quota_share /
     max_instances), so with every function at its maximum the project sends
     sum(max_instances x that rate) <= budget. Defaults: hr 3 x 20, group 3 x 10, chat 2 x 15,
-    reconcile 1 x 180 = 300. Lower it when another app shares the project.
+    reconcile 1 x 90, work 2 x 45 = 300. Lower it when another app shares the project.
   EOT
   default     = 300
 
@@ -143,7 +146,8 @@ variable "chat_reads_per_minute_budget" {
   description = <<-EOT
     Chat membership reads per minute for the whole project (Chat quota: 3000 per project). Each
     instance of a function gets CHATSYNC_READS_PER_MINUTE = floor(budget x quota_share /
-    max_instances). Defaults: hr 3 x 200, group 3 x 100, chat 2 x 150, reconcile 1 x 1800 = 3000.
+    max_instances). Defaults: hr 3 x 200, group 3 x 100, chat 2 x 150, reconcile 1 x 900,
+    work 2 x 450 = 3000.
   EOT
   default     = 3000
 
@@ -174,12 +178,21 @@ variable "ingress_settings" {
 
 variable "auth_mode" {
   type        = string
-  description = "How the functions call Chat: app (the Chat app itself, scope chat.app.memberships, one-time admin approval) or admin (domain-wide delegation to admin_subject, scope chat.admin.memberships). Sets CHATSYNC_AUTH_MODE."
-  default     = "app"
+  description = <<-EOT
+    How the functions call Chat (CHATSYNC_AUTH_MODE); the scopes each mode needs come from
+    functions/chatsync/scopes.json (outputs domain_wide_delegation_scopes, chat_app_approval_scopes).
+    admin (default): domain-wide delegation impersonating admin_subject with Chat admin access
+    (chat.admin.memberships, useAdminAccess): can add, remove and change roles in existing spaces
+    of the organization, whether or not the Chat app is a member.
+    app: the Chat app itself (chat.app.memberships, one-time admin approval): works only in spaces
+    the app is a member of, and can change roles only in spaces the app created; it cannot manage
+    existing spaces it was merely added to.
+  EOT
+  default     = "admin"
 
   validation {
-    condition     = contains(["app", "admin"], var.auth_mode)
-    error_message = "auth_mode must be app or admin."
+    condition     = contains(["admin", "app"], var.auth_mode)
+    error_message = "auth_mode must be admin or app."
   }
 }
 
@@ -377,5 +390,73 @@ variable "chat_events_publisher" {
   validation {
     condition     = var.chat_events_publisher == "" || can(regex("^serviceAccount:[^@\\s]+@[a-z0-9.-]+\\.gserviceaccount\\.com$", var.chat_events_publisher))
     error_message = "chat_events_publisher must be empty or serviceAccount:<email of a Google service account>."
+  }
+}
+
+variable "expose_hr_bridges" {
+  type        = bool
+  description = "Let the identity provider and HR vendors reach the SCIM and webhook functions from the internet: ingress ALLOW_ALL and roles/run.invoker for allUsers on those two functions only. Safe only because each request must carry the SCIM bearer token or a valid vendor signature, checked in constant time in the function (see hr_bridges.tf). Add the secret values before turning it on."
+  default     = false
+}
+
+variable "hr_webhook_vendors" {
+  type        = list(string)
+  description = "HR systems whose signed webhooks on_hr_webhook accepts; each gets its own signing-secret container (<prefix>-webhook-<vendor>) mounted into that function only."
+  default     = ["bamboohr", "hibob", "personio", "gusto"]
+
+  validation {
+    condition     = alltrue([for v in var.hr_webhook_vendors : can(regex("^[a-z][a-z0-9]{1,19}$", v))]) && length(distinct(var.hr_webhook_vendors)) == length(var.hr_webhook_vendors)
+    error_message = "hr_webhook_vendors must be distinct names of 2-20 lowercase letters and digits, starting with a letter (they name secrets and environment variables)."
+  }
+}
+
+variable "hr_bridges" {
+  type = object({
+    max_instances   = optional(number, 2)
+    timeout_seconds = optional(number, 60)
+  })
+  description = "Sizing of the two HR bridge functions (SCIM and webhooks). They do not call Chat, so they take no part of the Chat budgets; max_instances bounds what a flood of requests can cost."
+  default     = {}
+
+  validation {
+    condition     = var.hr_bridges.max_instances >= 1 && var.hr_bridges.max_instances <= 20 && floor(var.hr_bridges.max_instances) == var.hr_bridges.max_instances
+    error_message = "hr_bridges.max_instances must be a whole number from 1 to 20."
+  }
+  validation {
+    condition     = var.hr_bridges.timeout_seconds >= 10 && var.hr_bridges.timeout_seconds <= 300
+    error_message = "hr_bridges.timeout_seconds must be 10-300: IdPs and webhook senders give up long before."
+  }
+}
+
+variable "notification_channels" {
+  type        = list(string)
+  description = "Cloud Monitoring notification channels (projects/P/notificationChannels/N) every chatsync alert notifies. Empty: the alerts open incidents in the console only."
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.notification_channels : can(regex("^projects/[a-z0-9-]+/notificationChannels/[0-9]+$", c))])
+    error_message = "notification_channels must be ids such as projects/my-project/notificationChannels/1234567890."
+  }
+}
+
+variable "rate_limited_alert_threshold" {
+  type        = number
+  description = "The 429 alert fires when more than this many membership changes failed on Chat's rate limit within 10 minutes (each is one change whose in-delivery retries all got 429)."
+  default     = 5
+
+  validation {
+    condition     = var.rate_limited_alert_threshold >= 0 && floor(var.rate_limited_alert_threshold) == var.rate_limited_alert_threshold
+    error_message = "rate_limited_alert_threshold must be a whole number, 0 or more."
+  }
+}
+
+variable "full_reconcile_max_gap" {
+  type        = string
+  description = "How long without a full reconcile before the alert fires. Cloud Monitoring's longest metric-absence window is 23.5 hours (84600s), so \"none in 24 hours\" is checked as none in 84600s; keep reconcile_schedule running several times within it."
+  default     = "84600s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.full_reconcile_max_gap)) && try(tonumber(trimsuffix(var.full_reconcile_max_gap, "s")) >= 3600 && tonumber(trimsuffix(var.full_reconcile_max_gap, "s")) <= 84600 && tonumber(trimsuffix(var.full_reconcile_max_gap, "s")) % 60 == 0, false)
+    error_message = "full_reconcile_max_gap must be whole minutes in seconds from 3600s to 84600s (Monitoring's longest absence window), e.g. \"84600s\"."
   }
 }

@@ -7,8 +7,11 @@ from typing import Any
 
 from chatsync.app.logs import Logger
 from chatsync.app.pipeline import Pipeline
+from chatsync.app.ports import SnapshotSink
 from chatsync.app.retrying import RetryPolicy
 from chatsync.app.settings import Settings
+from chatsync.domain.rules import Ruleset
+from chatsync.domain.snapshot_codec import Snapshot
 
 
 def build_pipeline(
@@ -42,6 +45,20 @@ def build_pipeline(
         endpoint=settings.events_endpoint,
         timeout=settings.request_timeout,
     )
+    snapshot_sink: SnapshotSink | None = None
+    if settings.snapshot_uri.startswith("gs://"):
+        from chatsync.adapters.bucket import BucketSink
+
+        snapshot_sink = BucketSink(
+            settings.snapshot_uri,
+            credentials.storage_credentials(settings),
+            endpoint=settings.storage_endpoint,
+            timeout=settings.request_timeout,
+        )
+    elif settings.snapshot_uri:
+        from chatsync.adapters.snapshot import FileSink
+
+        snapshot_sink = FileSink(settings.snapshot_uri)
     limits = Limits(
         writes_per_minute=settings.writes_per_minute, reads_per_minute=settings.reads_per_minute
     )
@@ -68,4 +85,22 @@ def build_pipeline(
         drift_mode=settings.drift_mode,
         workspace_events=events,
         events_topic=settings.events_topic,
+        snapshot_sink=snapshot_sink,
+    )
+
+
+def build_offline(snapshot: Snapshot, ruleset: Ruleset, *, origin: str, log: Logger) -> Pipeline:
+    """The application over a snapshot: read-only ports, an empty store, a dry run. The survey
+    of the full reconcile runs on it as on the tenant (``chatsync plan --snapshot``)."""
+    from chatsync.adapters.snapshot import SnapshotChat, SnapshotDirectory
+    from chatsync.adapters.store import MemoryStore
+
+    return Pipeline(
+        ruleset=ruleset,
+        chat=SnapshotChat(snapshot, origin=origin),
+        directory=SnapshotDirectory(snapshot, origin=origin),
+        store=MemoryStore(),
+        log=log,
+        dry_run=True,
+        clock=lambda: snapshot.taken_at,
     )

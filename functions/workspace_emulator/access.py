@@ -25,8 +25,11 @@ def reachable_space(
 ) -> st.Space:
     """The space if the caller can reach it, else 404 (existence is not revealed).
 
-    Admins reach any space of the organisation; the app must be a member; a person must be a
-    joined member, directly or through a group.
+    Admins reach any space of the organisation; the app must be a member ("to get data about or
+    perform actions in a Chat space, Chat apps must have membership in the space",
+    developers.google.com/workspace/chat/authenticate-authorize-chat-app; the status is
+    UNCONFIRMED, 404 is the strict choice: it reveals nothing); a person must be a joined
+    member, directly or through a group.
     """
     space = world.store.spaces.get(name)
     if space is None:

@@ -1,23 +1,28 @@
 """Control endpoints under ``/emulator/v1/`` (no authentication): state, reset, faults, calls,
-manual-change, events, config, advance, suspend-subscription. Errors use the same Google JSON
-shape as the API."""
+manual-change, events, config, advance, suspend-subscription, messages, service-account-key.
+Errors use the same Google JSON shape as the API."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from workspace_emulator import errors, events
-
-if TYPE_CHECKING:
-    from workspace_emulator.emulator import Answer, Emulator
+from workspace_emulator.emulator import Emulator
+from workspace_emulator.handling import Answer
 
 
 def handle(
-    emu: Emulator, http_method: str, path: list[str], query: Mapping[str, str], body: bytes
+    emu: Emulator,
+    http_method: str,
+    path: list[str],
+    query: Mapping[str, str],
+    body: bytes,
+    *,
+    base_url: str,
 ) -> Answer:
-    """Answer one control request."""
+    """Answer one control request; *base_url* is the emulator's URL (for key files)."""
     try:
         payload = json.loads(body) if body.strip() else {}
     except ValueError:
@@ -26,7 +31,7 @@ def handle(
         return _error(errors.invalid("Control request bodies must be JSON objects."))
     key = (http_method, "/".join(path))
     try:
-        return 200, {}, _route(emu, key, query, payload)
+        return 200, {}, _route(emu, key, query, payload, base_url)
     except errors.ApiError as error:
         return _error(error)
     except (ValueError, TypeError, KeyError) as exc:
@@ -38,7 +43,11 @@ def _error(error: errors.ApiError) -> Answer:
 
 
 def _route(
-    emu: Emulator, key: tuple[str, str], query: Mapping[str, str], payload: dict[str, Any]
+    emu: Emulator,
+    key: tuple[str, str],
+    query: Mapping[str, str],
+    payload: dict[str, Any],
+    base_url: str,
 ) -> Any:
     match key:
         case ("GET", "state"):
@@ -71,6 +80,10 @@ def _route(
                 payload.get("role"),
                 str(payload.get("actor", "user:admin")),
             )
+        case ("GET", "messages"):
+            return emu.messages(query.get("space"))
+        case ("POST", "service-account-key"):
+            return emu.service_account_key(str(payload["email"]), base_url)
         case ("GET", "config"):
             return _config(emu)
         case ("POST", "config"):
@@ -78,6 +91,10 @@ def _route(
                 emu.set_time_scale(float(payload["time_scale"]))
             if "quotas" in payload:
                 emu.quotas.enabled = bool(payload["quotas"])
+            if "latency_ms" in payload:
+                emu.set_latency(float(payload["latency_ms"]))
+            if "retry_hints" in payload:
+                emu.retry_hints = bool(payload["retry_hints"])
             sinks = {
                 k: payload[k]
                 for k in (
@@ -127,5 +144,7 @@ def _config(emu: Emulator) -> dict[str, Any]:
         **emu.world.events.describe(),
         "time_scale": emu.clock.scale,
         "quotas": emu.quotas.enabled,
+        "latency_ms": emu.latency_ms,
+        "retry_hints": emu.retry_hints,
         "now": events.stamp(emu.clock.epoch()),
     }

@@ -1,10 +1,11 @@
 """The Admin SDK Directory v1 subset chatsync reads: users.get/list, groups.list, members.list.
 
 Paths are the ones googleapiclient builds for ``admin``/``directory_v1``
-(``/admin/directory/v1/...``). Any token whose scopes include a matching ``admin.directory.*``
-scope may read (the ``app`` token has the read-only ones by default, standing in for domain-wide
-delegation to an admin). ``groups.list?userKey=`` returns the user's *direct* groups, as the real
-API does; ``members.list?includeDerivedMembership=true`` adds the users of nested groups.
+(``/admin/directory/v1/...``). A caller needs a matching ``admin.directory.*`` scope and must be
+an administrator (:func:`_require_admin`); the convention ``app`` token has the read-only scopes
+by default and stands in for domain-wide delegation to an admin. ``groups.list?userKey=``
+returns the user's *direct* groups, as the real API does;
+``members.list?includeDerivedMembership=true`` adds the users of nested groups.
 """
 
 from __future__ import annotations
@@ -38,6 +39,25 @@ def _max_results(req: handling.Request, *, default: int, maximum: int) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= maximum:
         raise _bad(f"Invalid value for maxResults: {raw!r} (1-{maximum}).")
     return int(raw)
+
+
+def _require_admin(req: handling.Request) -> None:
+    """The Directory's admin view is for administrators: 403 otherwise.
+
+    A user token (also one got by domain-wide delegation) must be a directory admin's; a service
+    account without a subject is nobody in the directory and is refused ("the service account
+    must impersonate an administrator of the domain"; Google's answer is
+    ``403 Not Authorized to access this resource/api``, legacy reason ``forbidden``). The
+    convention ``app`` token stands in for a delegated admin and may read.
+    """
+    caller = req.caller
+    if caller.person is not None and caller.person.admin:
+        return
+    if caller.person is None and caller.convention:
+        return
+    raise errors.ApiError(
+        "PERMISSION_DENIED", "Not Authorized to access this resource/api", legacy_reason="forbidden"
+    )
 
 
 def _check_customer(store: st.Store, req: handling.Request) -> None:
@@ -102,6 +122,7 @@ def _projection(req: handling.Request) -> tuple[str, tuple[str, ...]]:
 def users_get(world: handling.World, req: handling.Request) -> handling.Reply:
     """GET admin/directory/v1/users/{userKey} (id or primary email)."""
     auth.require_any(req.caller, _USER_SCOPES, method=req.method)
+    _require_admin(req)
     projection, mask = _projection(req)
     store, key = world.store, req.params[0]
     with store.lock:
@@ -114,6 +135,7 @@ def users_get(world: handling.World, req: handling.Request) -> handling.Reply:
 def users_list(world: handling.World, req: handling.Request) -> handling.Reply:
     """GET admin/directory/v1/users?customer=|domain=."""
     auth.require_any(req.caller, (*_USER_SCOPES, "cloud-platform"), method=req.method)
+    _require_admin(req)
     store = world.store
     _check_customer(store, req)
     projection, mask = _projection(req)
@@ -125,13 +147,24 @@ def users_list(world: handling.World, req: handling.Request) -> handling.Reply:
         domain = req.query.get("domain")
         if domain is not None:
             people = [p for p in people if p.email.lower().endswith("@" + domain.lower())]
-        if req.query.get("orderBy") == "email":
-            people.sort(key=lambda p: p.email.lower())
+        by_email = req.query.get("orderBy") == "email"
+        people = paging.arrange(
+            people,
+            name=lambda p: p.id,
+            seed=store.order_seed,
+            key=(lambda p: p.email.lower()) if by_email else None,
+        )
         if req.query.get("sortOrder") == "DESCENDING":
             people.reverse()
         rendered = [user_json(p, projection=projection, mask=mask) for p in people]
     return _page(
-        req, rendered, size=size, kind="admin#directory#users", key="users", keep_empty=True
+        world,
+        req,
+        rendered,
+        size=size,
+        kind="admin#directory#users",
+        key="users",
+        keep_empty=True,
     )
 
 
@@ -148,6 +181,7 @@ def _group_json(group: st.Group) -> dict[str, Any]:
 def groups_list(world: handling.World, req: handling.Request) -> handling.Reply:
     """GET admin/directory/v1/groups?userKey=|customer=|domain=."""
     auth.require_any(req.caller, _GROUP_SCOPES, method=req.method)
+    _require_admin(req)
     store = world.store
     size = _max_results(req, default=200, maximum=200)
     user_key = req.query.get("userKey")
@@ -165,13 +199,15 @@ def groups_list(world: handling.World, req: handling.Request) -> handling.Reply:
             domain = req.query.get("domain")
             if domain is not None:
                 groups = [g for g in groups if g.email.lower().endswith("@" + domain.lower())]
+        groups = paging.arrange(groups, name=lambda g: g.id, seed=store.order_seed)
         rendered = [_group_json(g) for g in groups]
-    return _page(req, rendered, size=size, kind="admin#directory#groups", key="groups")
+    return _page(world, req, rendered, size=size, kind="admin#directory#groups", key="groups")
 
 
 def members_list(world: handling.World, req: handling.Request) -> handling.Reply:
     """GET admin/directory/v1/groups/{groupKey}/members."""
     auth.require_any(req.caller, _MEMBER_SCOPES, method=req.method)
+    _require_admin(req)
     store = world.store
     size = _max_results(req, default=200, maximum=200)
     roles = {r.strip().upper() for r in req.query.get("roles", "").split(",") if r.strip()}
@@ -189,7 +225,8 @@ def members_list(world: handling.World, req: handling.Request) -> handling.Reply
                     rendered.append(_member_json(store, st.GroupMember(email=email)))
         if roles:
             rendered = [m for m in rendered if m["role"] in roles]
-    return _page(req, rendered, size=size, kind="admin#directory#members", key="members")
+        rendered = paging.arrange(rendered, name=lambda m: str(m["email"]), seed=store.order_seed)
+    return _page(world, req, rendered, size=size, kind="admin#directory#members", key="members")
 
 
 def _member_json(store: st.Store, member: st.GroupMember) -> dict[str, Any]:
@@ -210,6 +247,7 @@ def _member_json(store: st.Store, member: st.GroupMember) -> dict[str, Any]:
 
 
 def _page(
+    world: handling.World,
     req: handling.Request,
     rendered: list[dict[str, Any]],
     *,
@@ -221,7 +259,7 @@ def _page(
     """One page of a Directory list, its token bound to the request's other parameters.
     users.list always carries its list; groups and members omit an empty one, as Google does."""
     bound = {k: v for k, v in req.query.items() if k != "pageToken"}
-    chunk, token = paging.page(
+    chunk, token = world.pager.page(
         rendered, size=size, token=req.query.get("pageToken"), params=bound, field="pageToken"
     )
     body: dict[str, Any] = {"kind": kind}

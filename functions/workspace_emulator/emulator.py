@@ -1,9 +1,12 @@
 """The emulator without the socket: state, call log, faults, quotas and request dispatch.
 
-:class:`Emulator.dispatch` takes one HTTP request (method, raw path, headers, body) and returns
-``(status, headers, json_body)``; :mod:`workspace_emulator.server` only moves bytes. Order of
-checks for an API call: route (404) → injected fault → authentication (401) → query parameters
-(400) → quota (429) → the method's own rules.
+:class:`Emulator.dispatch` takes one HTTP request for a Google API or the token endpoint
+(method, raw path, headers, body) and returns ``(status, headers, json_body)``;
+:mod:`workspace_emulator.endpoints` sends control requests elsewhere and
+:mod:`workspace_emulator.server` only moves bytes. Order of checks for an API call: route (404)
+→ modelled latency → injected fault → authentication (401) → query parameters (400) → quota
+(429) → the method's own rules. ``POST /token`` (:mod:`workspace_emulator.oauth_api`) has no
+faults, latency or quota.
 """
 
 from __future__ import annotations
@@ -12,27 +15,30 @@ import json
 import threading
 import time
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from workspace_emulator import (
     auth,
-    control_api,
     errors,
     events,
     faults,
     handling,
+    keys,
     lifecycle,
     memberships,
+    oauth_api,
+    paging,
     quotas,
     resources,
     routes,
     seeding,
+    tokens,
 )
 from workspace_emulator import store as st
 
-Answer = tuple[int, dict[str, str], Any]
+Answer = handling.Answer
 
 
 class Emulator:
@@ -44,15 +50,26 @@ class Emulator:
         *,
         time_scale: float = 1.0,
         quotas_enabled: bool = True,
+        latency_ms: float = 0.0,
+        retry_hints: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.original_seed = seeding.read(seed)
         self.clock = quotas.ScaledClock(1.0)
         self.clock.set_scale(time_scale)
         self.world = handling.World(
-            seeding.load(self.original_seed), events.Events(self.clock.epoch)
+            seeding.load(self.original_seed),
+            events.Events(self.clock.epoch),
+            tokens.TokenTable(self.clock.epoch),
+            keys.KeyRing(),
+            paging.Pager(),
         )
         self.quotas = quotas.Quotas(self.clock, enabled=quotas_enabled)
         self.faults = faults.Faults()
+        self.latency_ms = 0.0
+        self.retry_hints = retry_hints
+        self.set_latency(latency_ms)
+        self._sleep = sleep
         self._calls: list[dict[str, Any]] = []
         self._calls_lock = threading.Lock()
 
@@ -61,10 +78,13 @@ class Emulator:
     def reset(self, seed: Mapping[str, Any] | str | Path | None = None) -> None:
         """Reload *seed* (or the original one); clear calls, faults, events and quota use.
 
-        The emulator's clock goes back to the wall clock (undoing :meth:`advance`).
+        The emulator's clock goes back to the wall clock (undoing :meth:`advance`); issued access
+        tokens are forgotten (signing keys are kept). Configuration (time scale, quotas on or
+        off, latency, retry hints) stays as it is.
         """
         raw = seeding.read(seed) if seed is not None else self.original_seed
         self.world.store = seeding.load(raw)
+        self.world.tokens.clear()
         self.world.events.clear()
         self.clock.resync()
         self.faults.clear()
@@ -106,6 +126,30 @@ class Emulator:
     def set_time_scale(self, scale: float) -> None:
         """Make quota time run *scale* times faster than the wall clock."""
         self.clock.set_scale(scale)
+
+    def set_latency(self, latency_ms: float) -> None:
+        """Every API call waits *latency_ms* milliseconds first (0 = none), faults or not."""
+        if latency_ms < 0:
+            msg = f"latency_ms must not be negative, got {latency_ms}"
+            raise ValueError(msg)
+        self.latency_ms = float(latency_ms)
+
+    def messages(self, space: str | None = None) -> list[dict[str, Any]]:
+        """Messages posted with spaces.messages.create (one space or all), space by space,
+        oldest first within each."""
+        store = self.world.store
+        with store.lock:
+            return [
+                resources.message(store, s, m)
+                for s in store.spaces.values()
+                if space is None or s.name == space
+                for m in s.messages
+            ]
+
+    def service_account_key(self, email: str, base_url: str) -> dict[str, Any]:
+        """A JSON key file for a seeded service account; ``token_uri`` is *base_url* + token."""
+        with self.world.store.lock:
+            return oauth_api.key_file(self.world, email, base_url=base_url)
 
     def manual_change(
         self,
@@ -164,32 +208,42 @@ class Emulator:
     def dispatch(
         self, http_method: str, raw_path: str, headers: Mapping[str, str], body: bytes
     ) -> Answer:
-        """Answer one HTTP request (*headers* keyed in lower case)."""
+        """Answer one API or token request (*headers* keyed in lower case)."""
         split = urllib.parse.urlsplit(raw_path)
         segments = [urllib.parse.unquote(s) for s in split.path.strip("/").split("/")]
         query = dict(urllib.parse.parse_qsl(split.query, keep_blank_values=True))
-        if segments[:2] == ["emulator", "v1"]:
-            return control_api.handle(self, http_method, segments[2:], query, body)
-        found = routes.find(http_method, segments)
         entry: dict[str, Any] = {"method": "unknown", "http_method": http_method}
         entry |= {"path": split.path, "status": 0, "caller": ""}
+        if (http_method, segments) == ("POST", ["token"]):
+            entry["method"] = "oauth2.token"
+            entry["account"] = oauth_api.asker(body)
+            base_url = f"http://{headers.get('host', '127.0.0.1')}/"
+            status, payload = oauth_api.token(self.world, body, base_url=base_url)
+            self._log(entry, status)
+            return status, {"Cache-Control": "no-store"}, payload
+        found = routes.find(http_method, segments)
         if found is None:
             error = errors.not_found(f"The requested URL {split.path} was not found.")
             return self._answer_error(entry, error)
         route, params = found
         entry["method"] = route.method
         lifecycle.tick(self.world.events)
+        if self.latency_ms > 0:
+            entry["latency_ms"] = self.latency_ms
+            self._sleep(self.latency_ms / 1000)
         fault = self.faults.take(route.method)
         if fault is not None:
             entry["fault"] = True
             if fault.delay > 0:
-                time.sleep(fault.delay)
-            injected = fault.error(route.method)
+                self._sleep(fault.delay)
+            injected = fault.error(route.method, scale=self.clock.scale)
             if injected is not None:
                 return self._answer_error(entry, injected)
         try:
-            caller = auth.parse(headers.get("authorization"), self.world.store)
+            caller = auth.parse(headers.get("authorization"), self.world.store, self.world.tokens)
             entry["caller"] = caller.label
+            if caller.account is not None:
+                entry["account"] = caller.account
             unknown = sorted(set(query) - route.params - routes.STANDARD_PARAMS)
             if unknown:
                 raise errors.invalid(
@@ -208,6 +262,8 @@ class Emulator:
         return reply.status, dict(reply.headers), reply.body
 
     def _answer_error(self, entry: dict[str, Any], error: errors.ApiError) -> Answer:
+        if error.code == 429 and not self.retry_hints:
+            error = errors.without_retry_hints(error)
         self._log(entry, error.code)
         return error.code, dict(error.headers), error.body()
 

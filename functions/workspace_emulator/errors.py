@@ -125,12 +125,12 @@ def already_exists(message: str) -> ApiError:
     return ApiError("ALREADY_EXISTS", message)
 
 
-def unauthenticated(message: str) -> ApiError:
+def unauthenticated(message: str, *, reason: str = "ACCESS_TOKEN_TYPE_UNSUPPORTED") -> ApiError:
     """401 UNAUTHENTICATED, with the ErrorInfo reason Google's front end uses."""
     return ApiError(
         "UNAUTHENTICATED",
         message,
-        reason="ACCESS_TOKEN_TYPE_UNSUPPORTED",
+        reason=reason,
         headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
     )
 
@@ -138,3 +138,11 @@ def unauthenticated(message: str) -> ApiError:
 def from_status(code: int, message: str) -> ApiError:
     """An error known only by its HTTP status (injected faults)."""
     return ApiError(STATUS_NAMES.get(code, "UNKNOWN"), message, code=code)
+
+
+def without_retry_hints(error: ApiError) -> ApiError:
+    """*error* without ``Retry-After`` and ``RetryInfo``: how Google's backend checks answer a
+    429 (reference §10, "extra backend rate checks can also yield 429"), unlike the quotas."""
+    error.headers.pop("Retry-After", None)
+    error.details = [d for d in error.details if d.get("@type") != RETRY_INFO]
+    return error

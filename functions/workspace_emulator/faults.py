@@ -22,13 +22,13 @@ class Fault:
     delay: float = 0.0
     retry_after: float | None = None
 
-    def error(self, method: str) -> errors.ApiError | None:
-        """The error to answer with, or None for a delay-only fault."""
+    def error(self, method: str, *, scale: float = 1.0) -> errors.ApiError | None:
+        """The error to answer with, or None for a delay-only fault (*scale*: time scale)."""
         if self.status == 0:
             return None
         error = errors.from_status(self.status, f"Injected fault for {method}.")
         if self.retry_after is not None:
-            error.headers["Retry-After"] = quotas.retry_after_header(self.retry_after)
+            error.headers["Retry-After"] = quotas.retry_after_header(self.retry_after, scale=scale)
             error.details.append(
                 {"@type": errors.RETRY_INFO, "retryDelay": f"{self.retry_after:.3f}s"}
             )

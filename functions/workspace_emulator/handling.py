@@ -13,8 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from workspace_emulator import auth, errors
 
+Answer = tuple[int, dict[str, str], Any]
+"""What the emulator answers an HTTP request: status, extra headers, JSON body."""
+
 if TYPE_CHECKING:
-    from workspace_emulator import events
+    from workspace_emulator import events, keys, paging, tokens
     from workspace_emulator import store as st
 
 
@@ -58,10 +61,17 @@ class Reply:
 
 @dataclass(slots=True)
 class World:
-    """The mutable state handlers act on. ``store`` is swapped by reset."""
+    """The mutable state handlers act on. ``store`` is swapped by reset.
+
+    ``tokens`` are the access tokens the token endpoint issued (cleared by reset), ``keys`` the
+    service accounts' signing keys (kept), ``pager`` seals page tokens.
+    """
 
     store: st.Store
     events: events.Events
+    tokens: tokens.TokenTable
+    keys: keys.KeyRing
+    pager: paging.Pager
 
     def now(self) -> float:
         """The emulator's clock, in seconds since the Unix epoch (moved by ``advance``)."""

@@ -227,19 +227,23 @@ def list_(world: handling.World, req: handling.Request) -> handling.Reply:
     with store.lock:
         space = access.reachable_space(world, req, f"spaces/{req.params[0]}", admin=admin)
         everyone = access.require_member_list(world, req, space, admin=admin)
-        visible = [
-            m
-            for m in space.memberships.values()
-            if (everyone or access.visible_to_members(space, m))
-            and (m.kind != "GROUP" or show_groups)
-            and (m.state != "INVITED" or show_invited)
-            and (m.kind != "BOT" or not (caller.is_app or admin))
-            and parsed.matches(m)
-        ]
+        visible = paging.arrange(
+            (
+                m
+                for m in space.memberships.values()
+                if (everyone or access.visible_to_members(space, m))
+                and (m.kind != "GROUP" or show_groups)
+                and (m.state != "INVITED" or show_invited)
+                and (m.kind != "BOT" or not (caller.is_app or admin))
+                and parsed.matches(m)
+            ),
+            name=lambda m: m.member_id,
+            seed=store.order_seed,
+        )
         rendered = [_render(store, space, m, caller) for m in visible]
     bound = {k: req.query[k] for k in _LIST_PARAMS if k in req.query}
     bound["parent"] = req.params[0]
-    chunk, token = paging.page(
+    chunk, token = world.pager.page(
         rendered, size=size, token=req.query.get("pageToken"), params=bound, field="pageToken"
     )
     body: dict[str, Any] = {}
@@ -277,6 +281,8 @@ def patch(world: handling.World, req: handling.Request) -> handling.Reply:
         if role != "ROLE_MEMBER" and space.space_type != "SPACE":
             raise errors.invalid(f"{role} only exists in spaces of type SPACE.", field="role")
         if caller.is_app and space.created_by != "app":
+            # "you can only update memberships in spaces created by the Chat app"
+            # (developers.google.com/workspace/chat/update-members)
             raise errors.denied(
                 "With app authentication roles can only change in spaces the app created."
             )
@@ -349,6 +355,9 @@ def _check_delete(
     if admin:
         return
     if caller.is_app:
+        # "To delete memberships for space managers ... If you're using app authentication the
+        # Chat app must be the space creator" (spaces.members.delete reference). Strict: Owners
+        # and Managers both count as space managers.
         if target.role in st.MANAGER_ROLES and space.created_by != "app":
             raise errors.denied(
                 "With app authentication managers can only be removed in spaces the app created."

@@ -2,12 +2,14 @@
 
 Per project: 300 membership writes a minute (create and delete, and patch too: patch is in no
 documented bucket, so the strict reading counts it as a write), 3000 membership reads a minute
-(get, list), 60 space writes a minute (spaces.create) and 3000 space reads a minute (spaces.get,
-list). Per space: 15 reads a second (members get/list, spaces.get). Space-level per-space writes
-(1/s) cover spaces.patch/delete and messages, none of which the emulator serves.
+(get, list), 60 space writes a minute (spaces.create), 3000 space reads a minute (spaces.get,
+list) and 3000 message writes a minute (messages.create). Per space: 15 reads a second (members
+get/list, spaces.get) and 1 write a second (messages.create; spaces.patch/delete too, which the
+emulator does not serve; membership writes are not in it).
 
 ``time_scale`` makes quota time run faster: with 60, a minute of quota refills in one second and a
-``retryDelay`` is reported in real (scaled-down) seconds.
+``retryDelay`` is reported in real (scaled-down) seconds. ``Retry-After`` is whole seconds (at
+least 1) at time scale 1, as HTTP defines it; only a faster clock gets decimals below a second.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ PROJECT_MEMBER_WRITES = Limit("membership writes per minute per project", 300, 6
 PROJECT_MEMBER_READS = Limit("membership reads per minute per project", 3000, 60)
 PROJECT_SPACE_WRITES = Limit("space writes per minute per project", 60, 60)
 PROJECT_SPACE_READS = Limit("space reads per minute per project", 3000, 60)
+PROJECT_MESSAGE_WRITES = Limit("message writes per minute per project", 3000, 60)
 SPACE_READS = Limit("reads per second per space", 15, 1, per_space=True)
+SPACE_WRITES = Limit("writes per second per space", 1, 1, per_space=True)
 
 LIMITS: dict[str, tuple[Limit, ...]] = {
     **{m: (PROJECT_MEMBER_WRITES,) for m in MEMBER_WRITES},
@@ -46,6 +50,7 @@ LIMITS: dict[str, tuple[Limit, ...]] = {
     "spaces.create": (PROJECT_SPACE_WRITES,),
     "spaces.get": (PROJECT_SPACE_READS, SPACE_READS),
     "spaces.list": (PROJECT_SPACE_READS,),
+    "spaces.messages.create": (PROJECT_MESSAGE_WRITES, SPACE_WRITES),
 }
 
 
@@ -128,13 +133,13 @@ class Quotas:
                 tokens = min(limit.capacity, tokens + (now - last) * rate)
                 if tokens < 1:
                     wait = (1 - tokens) / rate / self.clock.scale
-                    raise exhausted(limit, wait)
+                    raise exhausted(limit, wait, scale=self.clock.scale)
                 levels.append((key, tokens))
             for key, tokens in levels:
                 self._buckets[key] = (tokens - 1, now)
 
 
-def exhausted(limit: Limit, wait: float) -> errors.ApiError:
+def exhausted(limit: Limit, wait: float, *, scale: float = 1.0) -> errors.ApiError:
     """429 with RetryInfo and Retry-After for a bucket that refills in *wait* real seconds."""
     delay = max(wait, 0.001)
     return errors.ApiError(
@@ -142,12 +147,13 @@ def exhausted(limit: Limit, wait: float) -> errors.ApiError:
         f"Quota exceeded: {limit.name} ({limit.capacity:g} per {limit.period:g}s).",
         reason="RATE_LIMIT_EXCEEDED",
         details=[{"@type": errors.RETRY_INFO, "retryDelay": f"{delay:.3f}s"}],
-        headers={"Retry-After": retry_after_header(delay)},
+        headers={"Retry-After": retry_after_header(delay, scale=scale)},
     )
 
 
-def retry_after_header(delay: float) -> str:
-    """Whole seconds rounded up; below one second (fast time scales) a decimal like ``0.017``."""
-    if delay >= 1:
-        return str(math.ceil(delay))
+def retry_after_header(delay: float, *, scale: float = 1.0) -> str:
+    """Whole seconds rounded up (at least 1); only with a faster clock (*scale* > 1) a delay
+    below one second is a decimal like ``0.017``, so scaled tests need not wait whole seconds."""
+    if delay >= 1 or scale <= 1:
+        return str(max(1, math.ceil(delay)))
     return f"{delay:.3f}"

@@ -77,3 +77,26 @@ def _setting(audience: st.Audience) -> dict[str, bool]:
         "assistantManagersAllowed": "ROLE_ASSISTANT_MANAGER" in roles,
         "membersAllowed": "ROLE_MEMBER" in roles,
     }
+
+
+def message(store: st.Store, s: st.Space, m: st.Message) -> dict[str, Any]:
+    """A Message as spaces.messages.create returns it (and the state endpoint shows it)."""
+    sender: dict[str, Any] = {"name": m.sender, "type": m.sender_type}
+    if m.sender_type == "BOT":
+        sender["displayName"] = store.app.display_name
+    body: dict[str, Any] = {
+        "name": m.name,
+        "sender": sender,
+        "createTime": m.create_time,
+        "thread": {"name": m.thread, **({"threadKey": m.thread_key} if m.thread_key else {})},
+        "space": {"name": s.name, "spaceType": s.space_type},
+    }
+    if m.text is not None:
+        body["text"] = m.text
+        body["argumentText"] = m.text
+    if m.cards:
+        body["cardsV2"] = [dict(c) for c in m.cards]
+    message_id = m.name.rpartition("/")[2]
+    if message_id.startswith("client-"):
+        body["clientAssignedMessageId"] = message_id
+    return body

@@ -1,7 +1,9 @@
 """The API surface: which HTTP method and path is which Google method, and its query params.
 
 Paths are those googleapiclient builds from the static discovery documents (``chat`` v1,
-``admin`` directory_v1, ``workspaceevents`` v1); ``*`` matches one path segment.
+``admin`` directory_v1, ``workspaceevents`` v1) and those ``google.auth.iam.Signer`` calls (IAM
+Credentials v1); ``*`` matches one path segment. The token endpoint is not an API method and
+is served by :mod:`workspace_emulator.endpoints`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from dataclasses import dataclass
 from workspace_emulator import (
     directory_api,
     handling,
+    iam_api,
     members_api,
+    messages_api,
     space_events_api,
     spaces_api,
     subscriptions_api,
@@ -70,6 +74,7 @@ _MEMBER = ("v1", "spaces", "*", "members", "*")
 _MEMBERS = ("v1", "spaces", "*", "members")
 _DIR = ("admin", "directory", "v1")
 _ADMIN = frozenset({"useAdminAccess"})
+_SERVICE_ACCOUNTS = ("v1", "projects", "-", "serviceAccounts")
 
 ROUTES: tuple[Route, ...] = (
     Route("POST", _MEMBERS, "spaces.members.create", members_api.create, _ADMIN, 0),
@@ -211,6 +216,26 @@ ROUTES: tuple[Route, ...] = (
         "workspaceevents.subscriptions.delete",
         subscriptions_api.delete,
         frozenset({"allowMissing", "etag", "validateOnly"}),
+    ),
+    Route(
+        "POST",
+        ("v1", "spaces", "*", "messages"),
+        "spaces.messages.create",
+        messages_api.create,
+        frozenset({"messageId", "messageReplyOption", "requestId", "threadKey"}),
+        0,
+    ),
+    Route(
+        "POST",
+        (*_SERVICE_ACCOUNTS, "*:signBlob"),
+        "iamcredentials.serviceAccounts.signBlob",
+        iam_api.sign_blob,
+    ),
+    Route(
+        "POST",
+        (*_SERVICE_ACCOUNTS, "*:signJwt"),
+        "iamcredentials.serviceAccounts.signJwt",
+        iam_api.sign_jwt,
     ),
 )
 

@@ -13,7 +13,9 @@ from typing import Any, cast
 
 import yaml
 
+from workspace_emulator import resources
 from workspace_emulator import store as st
+from workspace_emulator import tenant as tn
 
 DEFAULT_APP_ID = "900000000001"
 SEED_ROLES: dict[str, st.Role] = {
@@ -62,7 +64,20 @@ def load(seed: Mapping[str, Any]) -> st.Store:
     app = st.App(
         id=app_id, display_name=str(app_seed.get("display_name", "chatsync")), calling=True
     )
-    store = st.Store(customer=str(seed.get("customer", "C0emulator")), domains=domains, app=app)
+    try:
+        tenant = tn.load(seed)
+    except tn.TenantSeedError as exc:
+        raise SeedError(str(exc)) from exc
+    order_seed = seed.get("order_seed", 0)
+    if not isinstance(order_seed, int) or isinstance(order_seed, bool):
+        raise SeedError(f"order_seed: expected an integer, found {order_seed!r}")
+    store = st.Store(
+        customer=str(seed.get("customer", "C0emulator")),
+        domains=domains,
+        app=app,
+        tenant=tenant,
+        order_seed=order_seed,
+    )
     store.apps[app.id] = app
     directory = seed.get("directory") or {}
     for i, user in enumerate(directory.get("users") or []):
@@ -199,7 +214,23 @@ def snapshot(store: st.Store) -> dict[str, Any]:
         return {
             "customer": store.customer,
             "domains": list(store.domains),
-            "app": {"name": f"users/{store.app.id}", "displayName": store.app.display_name},
+            "app": {
+                "name": f"users/{store.app.id}",
+                "displayName": store.app.display_name,
+                "approvedScopes": sorted(store.tenant.approved_scopes),
+            },
+            "serviceAccounts": [
+                {
+                    "email": a.email,
+                    "clientId": a.client_id,
+                    "chatApp": a.chat_app,
+                    "tokenCreators": sorted(a.token_creators),
+                }
+                for a in store.tenant.accounts.values()
+            ],
+            "domainWideDelegation": {
+                key: sorted(scopes) for key, scopes in store.tenant.delegation.items()
+            },
             "spaces": [_space_json(store, s) for s in store.spaces.values()],
             "directory": {
                 "users": [_person_json(p) for p in store.people.values()],
@@ -245,9 +276,12 @@ def _space_json(store: st.Store, space: st.Space) -> dict[str, Any]:
         "displayName": space.display_name,
         "spaceType": space.space_type,
         "createdBy": space.created_by,
+        "createdByApp": space.created_by == "app",
+        "appMember": store.app_is_member(space),
         "viewMembers": space.view_members,
         "membershipCount": space.membership_count(),
         "memberships": memberships,
+        "messages": [resources.message(store, space, m) for m in space.messages],
     }
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from workspace_emulator import directory_changes, emulator, errors, events
+from workspace_emulator import directory_changes, emulator, endpoints, errors, events
 
 Seed = Mapping[str, Any] | str | Path | None
 
@@ -40,8 +40,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
-            status, extra, payload = self.server.emulator.dispatch(
-                self.command, self.path, headers, body
+            status, extra, payload = endpoints.dispatch(
+                self.server.emulator, self.command, self.path, headers, body
             )
         except Exception as exc:  # a bug in the emulator must still answer like Google would
             error = errors.ApiError("INTERNAL", f"Emulator error: {exc!r}")
@@ -81,8 +81,16 @@ class EmulatorServer:
         port: int = 0,
         time_scale: float = 1.0,
         quotas: bool = True,
+        latency_ms: float = 0.0,
+        retry_hints: bool = True,
     ) -> None:
-        self.emulator = emulator.Emulator(seed, time_scale=time_scale, quotas_enabled=quotas)
+        self.emulator = emulator.Emulator(
+            seed,
+            time_scale=time_scale,
+            quotas_enabled=quotas,
+            latency_ms=latency_ms,
+            retry_hints=retry_hints,
+        )
         self._address = (host, port)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -105,6 +113,16 @@ class EmulatorServer:
             )
             self._thread.start()
         return self.url
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (Ctrl-C); the socket is closed after."""
+        self.bind()
+        assert self._server is not None
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+            self._server = None
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
@@ -135,6 +153,11 @@ class EmulatorServer:
             raise RuntimeError(msg)
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}/"
+
+    @property
+    def token_uri(self) -> str:
+        """The emulator's OAuth token endpoint, for ``token_uri=`` of google-auth credentials."""
+        return self.url + "token"
 
     # -- control --------------------------------------------------------------------------------
 
@@ -261,6 +284,22 @@ class EmulatorServer:
         """Switch quota enforcement on or off."""
         self.emulator.quotas.enabled = enabled
 
+    def set_latency(self, latency_ms: float) -> None:
+        """Every API call waits *latency_ms* ms before anything else (independent of faults)."""
+        self.emulator.set_latency(latency_ms)
+
+    def set_retry_hints(self, enabled: bool) -> None:
+        """False: every 429 comes without ``Retry-After`` or ``RetryInfo`` (backend checks)."""
+        self.emulator.retry_hints = enabled
+
+    def messages(self, space: str | None = None) -> list[dict[str, Any]]:
+        """Same as ``GET /emulator/v1/messages[?space=]``: what was posted, oldest first."""
+        return self.emulator.messages(space)
+
+    def service_account_key(self, email: str) -> dict[str, Any]:
+        """A JSON key file for a seeded service account, its ``token_uri`` this emulator's."""
+        return self.emulator.service_account_key(email, self.url)
+
 
 def serve_forever(
     *,
@@ -269,15 +308,22 @@ def serve_forever(
     seed: Seed = None,
     time_scale: float = 1.0,
     quotas: bool = True,
+    latency_ms: float = 0.0,
+    retry_hints: bool = True,
 ) -> None:
     """Serve in the foreground until interrupted; first print the listening line."""
-    emu = EmulatorServer(seed, host=host, port=port, time_scale=time_scale, quotas=quotas)
+    emu = EmulatorServer(
+        seed,
+        host=host,
+        port=port,
+        time_scale=time_scale,
+        quotas=quotas,
+        latency_ms=latency_ms,
+        retry_hints=retry_hints,
+    )
     url = emu.bind()
     print(f"workspace emulator listening on {url}", flush=True)
-    assert emu._server is not None
     try:
-        emu._server.serve_forever()
+        emu.serve_forever()
     except KeyboardInterrupt:
         sys.stderr.write("workspace emulator stopped\n")
-    finally:
-        emu._server.server_close()

@@ -154,13 +154,19 @@ def list_(world: handling.World, req: handling.Request) -> handling.Reply:
         raise errors.invalid("end_time is before start_time.", field="filter")
     with world.store.lock, world.events.lock:
         space, everyone = _space(world, req)
+        # Oldest first (documented); events of the same microsecond in no documented order.
         found = [
             _render(world, req, space, e, everyone=everyone)
-            for e in world.events.log.between(space.name, start, end)
+            for e in paging.arrange(
+                world.events.log.between(space.name, start, end),
+                name=lambda e: e.name,
+                seed=world.store.order_seed,
+                key=lambda e: e.time,
+            )
             if e.base_type in types
         ]
     bound = {k: req.query[k] for k in _BOUND if k in req.query} | {"parent": req.params[0]}
-    chunk, token = paging.page(
+    chunk, token = world.pager.page(
         found, size=size, token=req.query.get("pageToken"), params=bound, field="pageToken"
     )
     body: dict[str, Any] = {"spaceEvents": chunk} if chunk else {}

@@ -92,19 +92,23 @@ def list_(world: handling.World, req: handling.Request) -> handling.Reply:
     wanted = _types(req.query.get("filter", ""))
     store, caller = world.store, req.caller
     with store.lock:
-        mine = [
-            s
-            for s in store.spaces.values()
-            if s.space_type in wanted
-            and (
-                store.app_is_member(s)
-                if caller.person is None
-                else store.is_member(s, caller.person)
-            )
-        ]
+        mine = paging.arrange(
+            (
+                s
+                for s in store.spaces.values()
+                if s.space_type in wanted
+                and (
+                    store.app_is_member(s)
+                    if caller.person is None
+                    else store.is_member(s, caller.person)
+                )
+            ),
+            name=lambda s: s.name,
+            seed=store.order_seed,
+        )
         rendered = [resources.space(s) for s in mine]
     bound = {k: req.query[k] for k in ("filter", "pageSize") if k in req.query}
-    chunk, token = paging.page(
+    chunk, token = world.pager.page(
         rendered, size=size, token=req.query.get("pageToken"), params=bound, field="pageToken"
     )
     body: dict[str, Any] = {"spaces": chunk} if chunk else {}

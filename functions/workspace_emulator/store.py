@@ -14,6 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from workspace_emulator import tenant as tn
+
 MemberKind = Literal["HUMAN", "BOT", "GROUP"]
 Role = Literal[
     "ROLE_MEMBER", "ROLE_MANAGER", "ROLE_ASSISTANT_MANAGER", "MEMBERSHIP_ROLE_UNSPECIFIED"
@@ -106,6 +108,21 @@ class Membership:
     create_time: str
 
 
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A message posted to a space with ``spaces.messages.create``, as sent."""
+
+    name: str  # spaces/S/messages/M
+    sender: str  # users/{id} of the app or the person
+    sender_type: Literal["BOT", "HUMAN"]
+    text: str | None
+    cards: tuple[Mapping[str, Any], ...]  # cardsV2 entries
+    thread: str  # spaces/S/threads/T
+    thread_key: str | None
+    create_time: str
+    request_key: str | None  # "<caller label>:<requestId>" for idempotent retries
+
+
 @dataclass(slots=True)
 class Space:
     """A Chat space; mutable because its memberships change (always under the store lock)."""
@@ -119,6 +136,7 @@ class Space:
     manage_members: Literal["managers", "members"] = "managers"
     view_members: Audience = "members"  # permissionSettings.viewSpaceMembership
     memberships: dict[str, Membership] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
 
     @property
     def space_id(self) -> str:
@@ -154,6 +172,9 @@ class Store:
     apps: dict[str, App] = field(default_factory=dict)
     spaces: dict[str, Space] = field(default_factory=dict)
     request_ids: dict[str, str] = field(default_factory=dict)
+    tenant: tn.Tenant = field(default_factory=tn.Tenant)
+    order_seed: int = 0
+    """Orders list results Google leaves unordered (:mod:`~workspace_emulator.paging`)."""
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     # -- people -------------------------------------------------------------------------------

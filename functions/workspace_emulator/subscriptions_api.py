@@ -8,6 +8,13 @@ subscriptions are gone (404); lifecycle events are in :mod:`workspace_emulator.l
 Mutations answer a completed Operation. One subscription per target per caller (409
 ALREADY_EXISTS). Batch event types cannot be subscribed to (400, strict: they are delivered
 with their plain type).
+
+Scopes are the discovery document's (:data:`workspace_emulator.scopes.EVENTS_WRITE` for create,
+patch and reactivate: user Chat scopes and ``chat.app.*``, not ``chat.bot``;
+:data:`~workspace_emulator.scopes.EVENTS_READ` for list, get and delete: ``chat.bot`` and user
+Chat scopes, no ``chat.app.*``; no ``chat.admin.*`` anywhere). Creating or patching a
+subscription to membership events also needs a memberships scope
+(:data:`~workspace_emulator.scopes.MEMBERSHIP_EVENTS`).
 """
 
 from __future__ import annotations
@@ -18,10 +25,8 @@ import uuid
 from typing import Any
 
 from workspace_emulator import auth, errors, events, handling, lifecycle, paging
+from workspace_emulator import scopes as sc
 
-_READ = ("chat.app.memberships", "chat.app.memberships.readonly", "chat.bot")
-_USER = ("chat.memberships", "chat.memberships.readonly")
-_SCOPES = (*_READ, *_USER)
 _TOPIC = re.compile(r"^projects/[^/]+/topics/[^/]+$")
 _TTL = re.compile(r"^(\d+)(?:\.\d+)?s$")
 _FILTER_TYPE = re.compile(r'event_types\s*:\s*"([^"]+)"')
@@ -80,7 +85,7 @@ def _live(world: handling.World, req: handling.Request) -> dict[str, Any]:
 
 def create(world: handling.World, req: handling.Request) -> handling.Reply:
     """POST v1/subscriptions."""
-    auth.require_any(req.caller, _SCOPES, method=req.method)
+    auth.require_any(req.caller, sc.EVENTS_WRITE, method=req.method)
     body = req.json()
     target = str(body.get("targetResource", ""))
     types = [str(t) for t in body.get("eventTypes") or []]
@@ -88,6 +93,7 @@ def create(world: handling.World, req: handling.Request) -> handling.Reply:
     if not target.startswith("//chat.googleapis.com/spaces/"):
         raise errors.invalid("targetResource must be //chat.googleapis.com/spaces/{space}.")
     _check_types(types)
+    _require_event_scopes(req, types)
     if not _TOPIC.match(topic):
         raise errors.invalid("notificationEndpoint.pubsubTopic must be projects/*/topics/*.")
     space_name = target.removeprefix("//chat.googleapis.com/")
@@ -126,14 +132,14 @@ def create(world: handling.World, req: handling.Request) -> handling.Reply:
 
 def get(world: handling.World, req: handling.Request) -> handling.Reply:
     """GET v1/subscriptions/{id}."""
-    auth.require_any(req.caller, _SCOPES, method=req.method)
+    auth.require_any(req.caller, sc.EVENTS_READ, method=req.method)
     with world.events.lock:
         return handling.Reply(lifecycle.render(_live(world, req)))
 
 
 def list_(world: handling.World, req: handling.Request) -> handling.Reply:
     """GET v1/subscriptions?filter=event_types:"..." [AND target_resource="..."]."""
-    auth.require_any(req.caller, _SCOPES, method=req.method)
+    auth.require_any(req.caller, sc.EVENTS_READ, method=req.method)
     text = req.query.get("filter", "")
     types = set(_FILTER_TYPE.findall(text))
     if not types:
@@ -144,14 +150,18 @@ def list_(world: handling.World, req: handling.Request) -> handling.Reply:
     with world.events.lock:
         found = [
             lifecycle.render(s)
-            for s in world.events.subscriptions.values()
+            for s in paging.arrange(
+                world.events.subscriptions.values(),
+                name=lambda s: str(s["name"]),
+                seed=world.store.order_seed,
+            )
             if s["_expires"] > now
             and s["_owner"] == req.caller.label
             and types & set(s["eventTypes"])
             and (target is None or s["targetResource"] == target.group(1))
         ]
     bound = {k: v for k, v in req.query.items() if k != "pageToken"}
-    chunk, token = paging.page(
+    chunk, token = world.pager.page(
         found, size=size, token=req.query.get("pageToken"), params=bound, field="pageToken"
     )
     body: dict[str, Any] = {"subscriptions": chunk} if chunk else {}
@@ -162,7 +172,7 @@ def list_(world: handling.World, req: handling.Request) -> handling.Reply:
 
 def patch(world: handling.World, req: handling.Request) -> handling.Reply:
     """PATCH v1/subscriptions/{id}?updateMask=ttl|expire_time|event_types."""
-    auth.require_any(req.caller, _SCOPES, method=req.method)
+    auth.require_any(req.caller, sc.EVENTS_WRITE, method=req.method)
     body = req.json()
     mask = {p.strip() for p in req.query.get("updateMask", "").split(",") if p.strip()}
     allowed = {"ttl", "expire_time", "expireTime", "event_types", "eventTypes", "*"}
@@ -173,6 +183,7 @@ def patch(world: handling.World, req: handling.Request) -> handling.Reply:
         if mask & {"event_types", "eventTypes", "*"} and "eventTypes" in body:
             sub["eventTypes"] = [str(t) for t in body["eventTypes"]]
             _check_types(sub["eventTypes"])
+            _require_event_scopes(req, sub["eventTypes"])
         if mask & {"ttl", "expire_time", "expireTime", "*"}:
             lifecycle.set_expiry(sub, _expiry(body, sub, world.now()), world.now())
         lifecycle.touch(sub, world.now())
@@ -183,7 +194,7 @@ def patch(world: handling.World, req: handling.Request) -> handling.Reply:
 
 def delete(world: handling.World, req: handling.Request) -> handling.Reply:
     """DELETE v1/subscriptions/{id}."""
-    auth.require_any(req.caller, _SCOPES, method=req.method)
+    auth.require_any(req.caller, sc.EVENTS_READ, method=req.method)
     with world.events.lock:
         try:
             sub = _live(world, req)
@@ -205,7 +216,7 @@ def reactivate(world: handling.World, req: handling.Request) -> handling.Reply:
     The authorizing principal must still be a member of the target space (403 otherwise, the
     same check as create: the cause of a suspension has to be fixed first).
     """
-    auth.require_any(req.caller, _SCOPES, method=req.method)
+    auth.require_any(req.caller, sc.EVENTS_WRITE, method=req.method)
     with world.store.lock, world.events.lock:
         sub = _live(world, req)
         if sub["state"] != "SUSPENDED":
@@ -232,6 +243,19 @@ def _require_member(world: handling.World, req: handling.Request, space_name: st
     )
     if not member:
         raise errors.denied("The authorizing principal must be a member of the space.")
+
+
+def _require_event_scopes(req: handling.Request, types: list[str]) -> None:
+    """Membership event types need a memberships scope the caller's kind may hold (403)."""
+    membership = any(".membership." in t for t in types)
+    if membership and not any(req.caller.has(s) for s in sc.MEMBERSHIP_EVENTS):
+        raise errors.ApiError(
+            "PERMISSION_DENIED",
+            "Membership events need chat.memberships(.readonly) or, with app authentication, "
+            "chat.app.memberships(.readonly).",
+            reason="ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+            service="workspaceevents.googleapis.com",
+        )
 
 
 def _check_types(types: list[str]) -> None:

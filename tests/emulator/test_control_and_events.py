@@ -39,7 +39,7 @@ def test_reset_with_a_body_loads_that_seed(raw: Any) -> None:
 
     raw("POST", "emulator/v1/reset")
 
-    assert len(raw("GET", "emulator/v1/state").body["spaces"]) == 3
+    assert len(raw("GET", "emulator/v1/state").body["spaces"]) == 4
 
 
 def test_calls_log_every_api_call_with_since(raw: Any) -> None:
@@ -181,4 +181,6 @@ def test_config_endpoint_sets_and_reports_knobs(raw: Any) -> None:
         "batch_window": 0.25,
         "time_scale": 60.0,
         "quotas": False,
+        "latency_ms": 0.0,
+        "retry_hints": True,
     }

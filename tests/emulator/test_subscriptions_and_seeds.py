@@ -144,7 +144,7 @@ def test_module_serves_and_announces_its_url(tmp_path: Path) -> None:
         assert line.startswith("workspace emulator listening on http://127.0.0.1:")
         url = line.rsplit(" ", 1)[1]
         with urllib.request.urlopen(url + "emulator/v1/state", timeout=5) as response:
-            assert len(json.loads(response.read())["spaces"]) == 3
+            assert len(json.loads(response.read())["spaces"]) == 4
     finally:
         process.terminate()
         process.wait(5)

@@ -101,11 +101,10 @@ def _add(target: dict[str, dict[str, Any]], entries: list[dict[str, Any]], where
                 existing[name] = body
 
 
-@pytest.fixture(scope="session")
-def module() -> Module:
-    """The root module, parsed once per session."""
+def load_module(directory: Path) -> Module:
+    """The module in ``directory`` (its own ``.tf`` files, not its submodules)."""
     result = Module()
-    for path in tf_files():
+    for path in sorted(directory.glob("*.tf")):
         where = str(path.relative_to(REPO))
         doc = parse(path)
         result.text[where] = path.read_text(encoding="utf-8")
@@ -119,6 +118,12 @@ def module() -> Module:
             result.locals.update({k: v for k, v in entry.items() if not k.startswith("__")})
         result.terraform.extend(doc.get("terraform", []))
     return result
+
+
+@pytest.fixture(scope="session")
+def module() -> Module:
+    """The root module, parsed once per session."""
+    return load_module(TERRAFORM)
 
 
 @pytest.fixture(scope="session")
@@ -165,5 +170,105 @@ def per_instance_rates(functions: dict[str, dict[str, Any]], budget: int) -> dic
 def environment_names(module: Module) -> set[str]:
     """Every variable Terraform sets on the functions: shared and per-function rate names."""
     shared = set(module.locals["function_environment"])
-    rates = set(re.findall(r"\b([A-Z][A-Z0-9_]+) =", module.locals["function_rate_environment"]))
-    return shared | rates
+    per_function = set()
+    for name in PER_FUNCTION_ENVIRONMENT:
+        per_function |= set(re.findall(r"\b([A-Z][A-Z0-9_]+) =", module.locals[name]))
+    publish = module.locals["function_publish_environment"]
+    per_function |= {
+        f"CHATSYNC_{t['key'].upper()}_TOPIC"
+        for t in load_json(TERRAFORM / "pubsub.json")["topics"]
+        if t.get("publishers")
+    }
+    assert '"CHATSYNC_${upper(target)}_TOPIC" =>' in publish
+    return shared | per_function
+
+
+PER_FUNCTION_ENVIRONMENT = ("function_rate_environment", "function_budget_environment")
+"""Locals that hold environment variables set per function (maps by function key)."""
+
+
+SCOPES_JSON = FUNCTIONS / "chatsync" / "scopes.json"
+AUDIT_EVENTS_JSON = TERRAFORM / "auditlog_events.json"
+TABLES_MODULE = TERRAFORM / "modules" / "tables"
+
+
+def load_json(path: Path) -> Any:
+    """A JSON file of the repository."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass
+class Tables:
+    """``modules/tables`` applied for real by the ``terraform`` binary (it has no provider)."""
+
+    workdir: Path
+    terraform: str
+    cache: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def _run(self, *args: str) -> str:
+        import subprocess
+
+        result = subprocess.run(
+            [self.terraform, *args, "-no-color"],
+            cwd=self.workdir,
+            env={"PATH": "/usr/bin:/bin", "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, f"terraform {args[0]}: {result.stdout}{result.stderr}"
+        return result.stdout
+
+    def outputs(self, auth_mode: str) -> dict[str, Any]:
+        """Every output's value with ``auth_mode`` (the repository's real JSON files as inputs)."""
+        if auth_mode not in self.cache:
+            self._run(
+                "apply",
+                "-auto-approve",
+                "-input=false",
+                f"-var=auth_mode={auth_mode}",
+                f"-var=scopes_file={SCOPES_JSON}",
+                f"-var=audit_events_file={AUDIT_EVENTS_JSON}",
+            )
+            raw = json.loads(self._run("output", "-json"))
+            self.cache[auth_mode] = {name: out["value"] for name, out in raw.items()}
+        return self.cache[auth_mode]
+
+
+@pytest.fixture(scope="session")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> Tables:
+    """A copy of the provider-free ``modules/tables``, initialised offline (skips without the
+    ``terraform`` binary, like the other checks that need it)."""
+    import shutil
+
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("no terraform binary on PATH: modules/tables is evaluated where one exists")
+    workdir = tmp_path_factory.mktemp("tables")
+    for source in TABLES_MODULE.glob("*.tf"):
+        shutil.copy(source, workdir / source.name)
+    found = Tables(workdir, terraform)
+    found._run("init", "-backend=false", "-input=false")
+    return found
+
+
+LANDING_ELSEWHERE: dict[str, str] = {
+    "changeUserRelation": "parser support for manager changes (the HR sources work)",
+    "on_work_item": "the work fan-out handler in functions/main.py",
+    "on_scim": "the SCIM bridge's HTTP entry point (the HR sources work)",
+    "on_hr_webhook": "the HR webhook bridge's HTTP entry point (the HR sources work)",
+    "CHATSYNC_INVOCATION_BUDGET_S": "chatsync.app.settings reading the invocation budget",
+    "CHATSYNC_WORK_TOPIC": "chatsync.app.settings reading the work topic (the fan-out work)",
+}
+"""Names Terraform already uses whose code lands on another branch. While one is missing from the
+code, the test naming it is an expected failure; once the code has it, the mark no longer applies
+and the test runs as any other (delete the entry then)."""
+
+
+def until_landed(name: str, present: bool) -> Any:
+    """``pytest.param(name)``, expected to fail while the code for ``name`` has not landed."""
+    if present or name not in LANDING_ELSEWHERE:
+        return pytest.param(name, id=name)
+    reason = f"{name}: waits for {LANDING_ELSEWHERE[name]}"
+    return pytest.param(name, id=name, marks=pytest.mark.xfail(reason=reason, strict=True))

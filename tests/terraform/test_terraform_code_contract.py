@@ -10,7 +10,16 @@ from typing import Any
 
 import pytest
 
-from .conftest import FUNCTIONS, REPO, Module, environment_names, per_instance_rates
+from .conftest import (
+    FUNCTIONS,
+    REPO,
+    TERRAFORM,
+    Module,
+    environment_names,
+    load_json,
+    per_instance_rates,
+    until_landed,
+)
 
 EMULATOR_ONLY = {"CHATSYNC_ACCESS_TOKEN", "CHATSYNC_DIRECTORY_TOKEN"}
 LOCAL_PUBSUB = REPO / "scripts" / "local_pubsub.py"
@@ -51,24 +60,61 @@ def test_cloud_event_finder_reads_decorators() -> None:
     assert cloud_event_functions(source) == {"a", "b"}
 
 
-def test_entry_points_match_main_py(module: Module, pubsub_config: dict[str, Any]) -> None:
-    """Each Terraform entry point is a CloudEvent function in functions/main.py, and vice versa."""
+def _handlers() -> set[str]:
     main = FUNCTIONS / "main.py"
     assert main.is_file(), "functions/main.py is missing: Terraform deploys its entry points"
-    handlers = cloud_event_functions(main.read_text(encoding="utf-8"))
-    entry_points = {t["entry_point"] for t in pubsub_config["topics"]}
+    return cloud_event_functions(main.read_text(encoding="utf-8"))
+
+
+def test_every_cloud_event_handler_has_a_stream() -> None:
+    """Each CloudEvent function in functions/main.py is the entry point of a pubsub.json stream."""
+    entry_points = {t["entry_point"] for t in load_json(TERRAFORM / "pubsub.json")["topics"]}
+    assert _handlers() <= entry_points
+
+
+@pytest.mark.parametrize(
+    "entry_point",
+    [
+        until_landed(t["entry_point"], present=t["entry_point"] in _handlers())
+        for t in load_json(TERRAFORM / "pubsub.json")["topics"]
+    ],
+)
+def test_every_stream_entry_point_is_a_cloud_event_function(
+    module: Module, entry_point: str
+) -> None:
+    """Terraform deploys each stream's entry point; functions/main.py must define it."""
     assert module.locals["topics"].count("entry_point = t.entry_point") == 1
-    assert entry_points == handlers
+    assert entry_point in _handlers()
 
 
-def test_environment_names_are_read_by_settings(module: Module) -> None:
-    """Every variable Terraform sets on the functions is one chatsync.app.settings reads."""
+def _settings_names() -> set[str]:
     from chatsync.app.settings import Settings
 
+    return set(Settings.variables())
+
+
+def test_environment_names_include_the_per_function_settings(module: Module) -> None:
+    """Rates, the invocation budget and the fan-out topic are set per function."""
     names = environment_names(module)
-    assert {"CHATSYNC_WRITES_PER_MINUTE", "CHATSYNC_READS_PER_MINUTE"} <= names
-    unknown = names - set(Settings.variables())
-    assert not unknown, f"Terraform sets variables the code never reads: {sorted(unknown)}"
+    assert {
+        "CHATSYNC_WRITES_PER_MINUTE",
+        "CHATSYNC_READS_PER_MINUTE",
+        "CHATSYNC_INVOCATION_BUDGET_S",
+        "CHATSYNC_WORK_TOPIC",
+    } <= names
+
+
+def _environment_params() -> list[Any]:
+    from .conftest import load_module
+
+    names = sorted(environment_names(load_module(TERRAFORM)))
+    return [until_landed(n, present=n in _settings_names()) for n in names]
+
+
+@pytest.mark.parametrize("name", _environment_params())
+def test_environment_names_are_read_by_settings(name: str) -> None:
+    """Every variable Terraform sets on the functions is one chatsync.app.settings reads."""
+    assert name in _settings_names(), f"Terraform sets {name}, which the code never reads"
 
 
 def test_emulator_tokens_are_never_set(module: Module) -> None:
@@ -143,3 +189,26 @@ def test_topic_names_match_the_local_pubsub_script(pubsub_config: dict[str, Any]
     assert created <= ours | dead, (
         f"local script has topics Terraform lacks: {sorted(created - ours - dead)}"
     )
+
+
+def _http_functions() -> set[str]:
+    """Top-level functions of functions/main.py decorated with ``@functions_framework.http``."""
+    tree = ast.parse((FUNCTIONS / "main.py").read_text(encoding="utf-8"))
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if isinstance(target, ast.Attribute) and target.attr == "http":
+                    found.add(node.name)
+    return found
+
+
+@pytest.mark.parametrize(
+    "entry_point",
+    [until_landed(e, present=e in _http_functions()) for e in ("on_scim", "on_hr_webhook")],
+)
+def test_hr_bridge_entry_points_are_http_functions(module: Module, entry_point: str) -> None:
+    """The two HR bridges Terraform deploys are HTTP functions of functions/main.py."""
+    assert f'entry_point = "{entry_point}"' in module.text["terraform/hr_bridges.tf"]
+    assert entry_point in _http_functions()

@@ -55,9 +55,10 @@ def test_topics_come_from_pubsub_json(module: Module, pubsub_config: dict[str, A
     assert sorted(keys) == sorted(module.variables["functions"]["default"])
 
 
-def test_pubsub_json_describes_four_streams(pubsub_config: dict[str, Any]) -> None:
-    """HR, group, chat and reconcile streams, each with a topic and an entry point."""
-    assert [t["key"] for t in pubsub_config["topics"]] == ["hr", "group", "chat", "reconcile"]
+def test_pubsub_json_describes_five_streams(pubsub_config: dict[str, Any]) -> None:
+    """HR, group, chat, reconcile and work streams, each with a topic and an entry point."""
+    keys = [t["key"] for t in pubsub_config["topics"]]
+    assert keys == ["hr", "group", "chat", "reconcile", "work"]
     for topic in pubsub_config["topics"]:
         assert re.fullmatch(r"[a-z][a-z0-9-]{2,}", topic["topic"]), topic
         assert topic["entry_point"].isidentifier(), topic
@@ -174,7 +175,9 @@ def test_functions_are_gen2_python_without_event_trigger(module: Module) -> None
     assert service["max_instance_request_concurrency"] == 1
     assert unwrap(service["service_account_email"]) == "google_service_account.runtime.email"
     assert service["environment_variables"] == (
-        "${merge(local.function_environment, local.function_rate_environment[each.key])}"
+        "${merge(local.function_environment, local.function_rate_environment[each.key], "
+        "local.function_budget_environment[each.key], "
+        "local.function_publish_environment[each.key])}"
     )
     assert service["ingress_settings"] == "${var.ingress_settings}"
     assert module.variables["ingress_settings"]["default"] == "ALLOW_INTERNAL_ONLY"
@@ -271,8 +274,20 @@ def test_default_shares_keep_the_project_within_chat_quotas(module: Module) -> N
     assert all(share > 0 for share in shares)
     assert sum(shares) <= 1
     expected = {
-        "chat_writes_per_minute_budget": {"hr": 20, "group": 10, "chat": 15, "reconcile": 180},
-        "chat_reads_per_minute_budget": {"hr": 200, "group": 100, "chat": 150, "reconcile": 1800},
+        "chat_writes_per_minute_budget": {
+            "hr": 20,
+            "group": 10,
+            "chat": 15,
+            "reconcile": 90,
+            "work": 45,
+        },
+        "chat_reads_per_minute_budget": {
+            "hr": 200,
+            "group": 100,
+            "chat": 150,
+            "reconcile": 900,
+            "work": 450,
+        },
     }
     for budget, quota in QUOTAS.items():
         default = module.variables[budget]["default"]
@@ -288,16 +303,20 @@ def test_default_shares_keep_the_project_within_chat_quotas(module: Module) -> N
         assert f"floor(var.{budget} * floor(f.quota_share * 1000000 + 0.5)" in conditions
 
 
-def test_reconcile_gets_most_of_the_write_budget(module: Module) -> None:
-    """The full reconcile's one instance outruns an equal split: 10,000 changes in about an hour."""
+def test_bulk_work_gets_most_of_the_write_budget(module: Module) -> None:
+    """The full reconcile and the work items it fans out, at their maximum instances, outrun an
+    equal split: 10,000 changes in about an hour."""
     functions = module.variables["functions"]["default"]
     rates = per_instance_rates(functions, QUOTAS["chat_writes_per_minute_budget"])
     equal = per_instance_rates(
         {k: {"max_instances": f["max_instances"]} for k, f in functions.items()},
         QUOTAS["chat_writes_per_minute_budget"],
     )
-    assert equal["reconcile"] == 33
-    assert 10_000 / rates["reconcile"] <= 60, rates
+    bulk = sum(int(functions[k]["max_instances"]) * rates[k] for k in ("reconcile", "work"))
+    equal_bulk = sum(int(functions[k]["max_instances"]) * equal[k] for k in ("reconcile", "work"))
+    assert bulk > 2 * equal_bulk, (bulk, equal_bulk)
+    assert bulk * 2 > QUOTAS["chat_writes_per_minute_budget"], "bulk work gets most of it"
+    assert 10_000 / bulk <= 60, rates
 
 
 def test_share_arithmetic_is_exact_for_decimal_shares() -> None:
@@ -325,3 +344,79 @@ def test_preconditions_check_the_sum_over_functions(module: Module) -> None:
             and f"local.chat_{kind}_per_minute_at_max <= var.chat_{kind}_per_minute_budget" in c
             for c in conditions
         ), kind
+
+
+def test_firestore_ttl_covers_the_collections_the_store_writes(module: Module) -> None:
+    """A TTL policy on expires_at for each collection the Firestore store writes short-lived
+    documents to; the collection names are the store's own (prefix chatsync)."""
+    import ast
+
+    from .conftest import FUNCTIONS
+
+    store_py = FUNCTIONS / "chatsync" / "adapters" / "store" / "firestore.py"
+    store = store_py.read_text(encoding="utf-8")
+    written = {
+        node.args[0].values[-1].value  # f"{prefix}_processed" -> "_processed"
+        for node in ast.walk(ast.parse(store))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "collection"
+        and node.args
+        and isinstance(node.args[0], ast.JoinedStr)
+    }
+    assert {"_processed", "_docs"} <= written, written
+    ttl = module.resource("google_firestore_field", "expires_at")
+    assert ttl["for_each"] == "${local.firestore_ttl_collections}"
+    assert ttl["field"] == "${local.firestore_ttl_field}"
+    assert module.locals["firestore_ttl_field"] == "expires_at"
+    collections = module.locals["firestore_ttl_collections"]
+    assert set(collections.values()) == {"chatsync_processed", "chatsync_docs"}
+    assert 'prefix: str = "chatsync"' in store, "the collections above assume the default prefix"
+    assert block(ttl["ttl_config"]) is not None
+    assert ttl["database"] == "${var.firestore_database}"
+    assert "google_firestore_database.state" in " ".join(ttl["depends_on"])
+
+
+def test_work_stream_is_published_by_reconcile_and_group_only(
+    module: Module, pubsub_config: dict[str, Any]
+) -> None:
+    """The work topic is a stream like the others (dead letters, retries, push to on_work_item);
+    the runtime account may publish to it and to no other topic, and only the functions named as
+    its publishers are told its id."""
+    (work,) = [t for t in pubsub_config["topics"] if t["key"] == "work"]
+    assert work["topic"] == "chatsync-work"
+    assert work["entry_point"] == "on_work_item"
+    assert sorted(work["publishers"]) == ["group", "reconcile"]
+    assert all(not t.get("publishers") for t in pubsub_config["topics"] if t["key"] != "work")
+    grant = module.resource("google_pubsub_topic_iam_member", "runtime_publishes_fanout")
+    assert grant["for_each"] == "${{for k, t in local.topics : k => t if length(t.publishers) > 0}}"
+    assert unwrap(grant["topic"]) == "google_pubsub_topic.events[each.key].name"
+    assert (grant["role"], unwrap(grant["member"])) == (
+        "roles/pubsub.publisher",
+        "google_service_account.runtime.member",
+    )
+    publish = module.locals["function_publish_environment"]
+    assert "if contains(t.publishers, k)" in publish
+    assert "projects/${var.project_id}/topics/${t.name}" in publish
+    assert module.locals["topics"].count("publishers = try(t.publishers, [])") == 1
+
+
+def test_invocation_budget_is_the_timeout_less_a_margin(module: Module) -> None:
+    """CHATSYNC_INVOCATION_BUDGET_S = timeout - max(5, ceil(timeout / 10)), per function, and a
+    precondition keeps it between 5 seconds and the timeout."""
+    import math
+
+    budget = module.locals["invocation_budget_seconds"]
+    assert budget == (
+        "${{for k, f in var.functions : k => "
+        "f.timeout_seconds - max(5, ceil(f.timeout_seconds / 10))}}"
+    )
+    env = module.locals["function_budget_environment"]
+    assert "CHATSYNC_INVOCATION_BUDGET_S = tostring(seconds)" in env
+    for timeout in (10, 60, 300, 540):
+        seconds = timeout - max(5, math.ceil(timeout / 10))
+        assert 5 <= seconds < timeout
+        assert timeout - seconds >= timeout / 10
+    function = module.resource("google_cloudfunctions2_function", "this")
+    conditions = [p["condition"] for p in blocks(block(function["lifecycle"])["precondition"])]
+    assert any("local.invocation_budget_seconds[each.key] >= 5" in c for c in conditions)

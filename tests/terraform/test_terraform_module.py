@@ -119,3 +119,21 @@ def test_example_tfvars_sets_required_inputs_and_only_known_ones(module: Module)
     assert mentioned <= set(module.variables), mentioned - set(module.variables)
     required = {name for name, body in module.variables.items() if "default" not in body}
     assert required <= assigned, f"example does not set {required - assigned}"
+
+
+def test_readme_tables_are_generated_from_the_module() -> None:
+    """The Inputs/Outputs tables are exactly what scripts/terraform_docs.py renders now."""
+    import importlib.util
+    import sys
+
+    script = REPO / "scripts" / "terraform_docs.py"
+    spec = importlib.util.spec_from_file_location("_chatsync_terraform_docs", script)
+    assert spec is not None and spec.loader is not None
+    docs = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = docs
+    try:
+        spec.loader.exec_module(docs)
+    finally:
+        del sys.modules[spec.name]
+    readme = (TERRAFORM / "README.md").read_text(encoding="utf-8")
+    assert docs.render(readme) == readme, "run: .venv/bin/python scripts/terraform_docs.py"

@@ -55,7 +55,7 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
 
 def _shares(**shares: float | None) -> str:
     """A functions map with the default instance counts and these quota shares (None: unset)."""
-    instances = {"hr": 3, "group": 3, "chat": 2, "reconcile": 1}
+    instances = {"hr": 3, "group": 3, "chat": 2, "reconcile": 1, "work": 2}
     entries = ",".join(
         f"{key}={{max_instances={count}"
         + ("" if shares[key] is None else f",quota_share={shares[key]}")
@@ -75,15 +75,15 @@ def test_defaults_and_required_inputs_validate(plan: Plan) -> None:
     "overrides",
     [
         # No share anywhere: the equal split per instance, floor(budget / 9), as before.
-        {"functions": _shares(hr=None, group=None, chat=None, reconcile=None)},
+        {"functions": _shares(hr=None, group=None, chat=None, reconcile=None, work=None)},
         # Shares summing to exactly 1 in decimal (0.1 + 0.2 is not 0.3 in binary).
-        {"functions": _shares(hr=0.2, group=0.1, chat=0.1, reconcile=0.6)},
-        {"functions": _shares(hr=0.1, group=0.2, chat=0.3, reconcile=0.4)},
+        {"functions": _shares(hr=0.2, group=0.1, chat=0.1, reconcile=0.3, work=0.3)},
+        {"functions": _shares(hr=0.1, group=0.2, chat=0.3, reconcile=0.2, work=0.2)},
         # Exactly one write a minute per chat instance: 100 x 0.02 / 2, which Terraform's binary
         # numbers make 0.999... and floor() 0 unless shares are counted in millionths.
         {
             "chat_writes_per_minute_budget": "100",
-            "functions": _shares(hr=0.08, group=0.3, chat=0.02, reconcile=0.6),
+            "functions": _shares(hr=0.08, group=0.3, chat=0.02, reconcile=0.3, work=0.3),
         },
     ],
 )
@@ -101,46 +101,46 @@ def test_good_shares_are_accepted(plan: Plan, overrides: dict[str, str]) -> None
         (
             {
                 "functions": "{hr={max_instances=100},group={max_instances=100},"
-                "chat={max_instances=100},reconcile={max_instances=1}}"
+                "chat={max_instances=100},reconcile={max_instances=1},work={max_instances=1}}"
             },
             "exceeds chat_writes_per_minute_budget",
         ),
         ({"functions": "{hr={max_instances=1}}"}, "must have exactly the keys"),
         (
-            {"functions": _shares(hr=0.3, group=0.1, chat=0.1, reconcile=0.6)},
+            {"functions": _shares(hr=0.3, group=0.1, chat=0.1, reconcile=0.3, work=0.3)},
             "quota_share values sum to more than 1",
         ),
         (
-            {"functions": _shares(hr=0.2, group=0.1, chat=0.1, reconcile=0.6 + 1e-6)},
+            {"functions": _shares(hr=0.2, group=0.1, chat=0.1, reconcile=0.3, work=0.3 + 1e-6)},
             "quota_share values sum to more than 1",
         ),
         (
-            {"functions": _shares(hr=0.2, group=0, chat=0.1, reconcile=0.6)},
+            {"functions": _shares(hr=0.2, group=0, chat=0.1, reconcile=0.3, work=0.3)},
             "Each quota_share must be above 0",
         ),
         (
-            {"functions": _shares(hr=0.2, group=-0.1, chat=0.1, reconcile=0.6)},
+            {"functions": _shares(hr=0.2, group=-0.1, chat=0.1, reconcile=0.3, work=0.3)},
             "Each quota_share must be above 0",
         ),
         (
-            {"functions": _shares(hr=0.2, group=None, chat=0.1, reconcile=0.6)},
+            {"functions": _shares(hr=0.2, group=None, chat=0.1, reconcile=0.3, work=0.3)},
             "Set quota_share on every function or on none",
         ),
         (
-            {"functions": _shares(hr=0.005, group=0.1, chat=0.1, reconcile=0.6)},
+            {"functions": _shares(hr=0.005, group=0.1, chat=0.1, reconcile=0.3, work=0.3)},
             "per-instance write rate",
         ),
         (
             {
                 "chat_reads_per_minute_budget": "100",
-                "functions": _shares(hr=0.02, group=0.1, chat=0.1, reconcile=0.6),
+                "functions": _shares(hr=0.02, group=0.1, chat=0.1, reconcile=0.3, work=0.3),
             },
             "per-instance read rate",
         ),
         (
             {
                 "functions": "{hr={max_instances=1,timeout_seconds=600},group={max_instances=1},"
-                "chat={max_instances=1},reconcile={max_instances=1}}"
+                "chat={max_instances=1},reconcile={max_instances=1},work={max_instances=1}}"
             },
             "Each timeout_seconds must be 10-540",
         ),

@@ -8,6 +8,7 @@
 
 Directory reads always go through domain-wide delegation to ``admin_subject``. Delegation is
 keyless: JWTs are signed by the IAM Credentials signJwt API as the runtime account itself.
+The snapshot upload (``CHATSYNC_SNAPSHOT_URI``) runs as the runtime account, no delegation.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ DIRECTORY_SCOPES = (
     SCOPE + "admin.directory.user.readonly",
     SCOPE + "admin.directory.group.readonly",
 )
+STORAGE_SCOPES = (SCOPE + "devstorage.read_write",)
 TOKEN_URI = "https://oauth2.googleapis.com/token"
 
 
@@ -42,6 +44,16 @@ def directory_credentials(settings: Settings) -> Any:
     if token:
         return _static(token)
     return _delegated(settings, DIRECTORY_SCOPES)
+
+
+def storage_credentials(settings: Settings) -> Any:
+    """For the snapshot upload (``adapters.bucket``): the runtime account, as itself."""
+    if settings.access_token:
+        return _static(settings.access_token)
+    import google.auth
+
+    credentials, _project = google.auth.default(scopes=list(STORAGE_SCOPES))
+    return credentials
 
 
 def _static(token: str) -> Any:

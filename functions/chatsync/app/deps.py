@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from chatsync.app.logs import Logger
-from chatsync.app.ports import ChatMembers, Directory, StateStore, WorkspaceEvents
+from chatsync.app.ports import ChatMembers, Directory, SnapshotSink, StateStore, WorkspaceEvents
 from chatsync.app.retrying import RetryPolicy
 from chatsync.domain.model import Email, SpaceName, SpaceType
 from chatsync.domain.rules import Ruleset
@@ -77,3 +77,5 @@ class Deps:
     person_locks: PersonLocks = field(default_factory=PersonLocks)
     instance: str = "local"
     """This instance's name in per-person leases (see app.leasing)."""
+    snapshot_sink: SnapshotSink | None = None
+    """Where a full reconcile publishes its snapshot (CHATSYNC_SNAPSHOT_URI); None: nowhere."""

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from chatsync.domain.model import Email, Membership, Person, Role, SpaceName, SpaceType
+from chatsync.domain.snapshot_codec import Snapshot
 
 # -- Chat ---------------------------------------------------------------------------------------
 
@@ -70,6 +71,17 @@ class WorkspaceEvents(Protocol):
     def create(self, space: SpaceName, *, topic: str) -> dict[str, Any]: ...
 
     def renew(self, name: str) -> dict[str, Any]: ...
+
+
+# -- Snapshots ----------------------------------------------------------------------------------
+
+
+class SnapshotSink(Protocol):
+    """Where a full reconcile leaves the facts and rosters it read (a bucket object, a file),
+    so ``chatsync plan --snapshot`` can review a rules change without tenant credentials."""
+
+    def publish(self, snapshot: Snapshot) -> None:
+        """Replace the stored snapshot with ``snapshot``."""
 
 
 # -- State --------------------------------------------------------------------------------------

@@ -17,6 +17,9 @@ is removed from authoritative spaces like anyone no rule selects.
 Deferred (future-dated) HR events that ``app.person_sync`` recorded (``app.deferred``) are
 applied here once due: their snapshot counts as the person's latest HR snapshot in this run
 (unless a newer one is stored), and becomes it once applied.
+
+With ``CHATSYNC_SNAPSHOT_URI`` set, a run over every managed space then publishes what it read
+(``app.snapshots``): the facts ``chatsync plan --snapshot`` reviews a rules change against.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from chatsync.app import applying, deferred, facts, presence
+from chatsync.app import applying, deferred, facts, presence, snapshots
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Outcome, Report
 from chatsync.app.logs import Logger
@@ -113,6 +116,16 @@ def run(
         applied = [r.op for r in report.results if r.outcome is Outcome.APPLIED]
         seen = presence.from_rosters([p.email for p in result.people], result.current, applied)
         deps.store.put_docs(presence.KIND, {e: p.to_dict() for e, p in seen.items()})
+        ids = {f"users/{p.google_user_id}": p.email for p in result.people if p.google_user_id}
+        snapshots.publish_after_run(
+            deps,
+            run_id=run_id,
+            people=result.people,
+            current=result.current,
+            applied=applied,
+            reread=lambda space: space_state(space, deps.chat.list_members(space), ids),
+            log=log,
+        )
     if due and not deps.options.dry_run:
         failed = {r.email for r in (*report.retryable_failures, *report.permanent_failures)}
         deferred.settle(deps.store, due, failed=failed, now=deps.clock())

@@ -123,6 +123,15 @@ class Settings:
     log_format: str = "json"
     """CHATSYNC_LOG_FORMAT: ``json`` (one Cloud Logging record a line) or ``text`` (terminals)."""
 
+    snapshot_uri: str = ""
+    """CHATSYNC_SNAPSHOT_URI: where a full reconcile publishes the facts and rosters it read,
+    ``gs://bucket/path.json`` (or a local file path), for ``chatsync plan --snapshot`` to review
+    rules changes in CI without tenant credentials (docs/rules-review.md). Empty: not published."""
+
+    storage_endpoint: str = "https://storage.googleapis.com/"
+    """CHATSYNC_STORAGE_ENDPOINT: Cloud Storage base URL for the snapshot upload; a local fake
+    in tests."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if environ is None else environ
@@ -155,6 +164,7 @@ class Settings:
             ("CHATSYNC_CHAT_ENDPOINT", self.chat_endpoint),
             ("CHATSYNC_DIRECTORY_ENDPOINT", self.directory_endpoint),
             ("CHATSYNC_EVENTS_ENDPOINT", self.events_endpoint),
+            ("CHATSYNC_STORAGE_ENDPOINT", self.storage_endpoint),
         ):
             if not url.startswith(("http://", "https://")):
                 raise ConfigError(f"{var}={url!r} is not a URL (expected http(s)://host[:port]/)")
@@ -170,6 +180,11 @@ class Settings:
         ):
             if value <= 0:
                 raise ConfigError(f"{var}={value!r} must be greater than 0")
+        if "://" in self.snapshot_uri and not self.snapshot_uri.startswith("gs://"):
+            raise ConfigError(
+                f"CHATSYNC_SNAPSHOT_URI={self.snapshot_uri!r} is neither gs://bucket/path.json "
+                "nor a local file path"
+            )
         if self.max_attempts < 1:
             raise ConfigError(f"CHATSYNC_MAX_ATTEMPTS={self.max_attempts!r} must be at least 1")
 

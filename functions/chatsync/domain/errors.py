@@ -6,6 +6,8 @@
     │   ├── RuleConfigError       a rules file that does not load (names file, rule, field)
     │   ├── ConfigError           a setting that does not parse (names the variable)
     │   ├── PlanRefused           a reviewed plan no longer matches the live state
+    │   ├── SnapshotError         a snapshot file that does not load (names the file and field)
+    │   ├── ReadOnlySnapshot      a write asked of a snapshot (it only answers reads)
     │   ├── InvalidResourceName   a Chat resource name that fails validation (no request is sent)
     │   └── ChatPermissionDenied  400/403 from Chat: the admin must fix something
     ├── RetryableError            another delivery may succeed; may carry ``delay`` seconds
@@ -71,6 +73,20 @@ class ConfigError(PermanentError):
 
 class PlanRefused(PermanentError):
     """A saved plan whose premises no longer hold; the message names what moved."""
+
+
+class SnapshotError(PermanentError):
+    """A snapshot file that does not load: ``FILE: field: problem``."""
+
+    def __init__(self, file: str, problem: str, *, field: str = "") -> None:
+        super().__init__(": ".join(part for part in (file, field, problem) if part))
+        self.file = file
+        self.field = field
+        self.problem = problem
+
+
+class ReadOnlySnapshot(PermanentError):
+    """A membership write asked of a snapshot: snapshots answer reads and refuse every write."""
 
 
 class InvalidResourceName(PermanentError):

@@ -13,6 +13,7 @@ from chatsync.domain import errors
 COMMANDS = (
     "check",
     "plan",
+    "snapshot",
     "replay",
     "emulator",
     "demo",
@@ -23,6 +24,8 @@ COMMANDS = (
     "audit",
     "approve",
     "bench",
+    "scim",
+    "webhooks",
 )
 
 

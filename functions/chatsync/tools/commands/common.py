@@ -8,8 +8,10 @@ from typing import Any
 from chatsync.app.settings import Settings
 
 
-def add_connection_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rules", metavar="FILE", help="rules file (CHATSYNC_RULES_FILE)")
+def add_connection_flags(
+    p: argparse.ArgumentParser, *, rules_help: str = "rules file (CHATSYNC_RULES_FILE)"
+) -> None:
+    p.add_argument("--rules", metavar="FILE", help=rules_help)
     p.add_argument(
         "--endpoint",
         metavar="URL",

@@ -1,0 +1,1 @@
+"""The HR bridges (SCIM, signed webhooks): domain part."""
