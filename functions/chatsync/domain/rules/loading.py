@@ -54,8 +54,14 @@ def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dic
     seen: set[object] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            mark = key_node.start_mark
+        mark = key_node.start_mark
+        try:
+            duplicate = key in seen
+        except TypeError:  # a flow mapping or list used as a key: `{not: ,{a: b}}`
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be text, not a {type(key).__name__}", mark
+            ) from None
+        if duplicate:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (line {mark.line + 1})", mark
             )
