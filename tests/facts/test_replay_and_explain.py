@@ -13,6 +13,7 @@ from tests.facts.conftest import HR_SAMPLES, sample
 from tests.reconcile.conftest import rosters
 
 from chatsync.domain import messages
+from chatsync.domain.bridges import hr_messages
 
 pytestmark = pytest.mark.facts
 
@@ -89,9 +90,12 @@ def test_person_and_group_events_about_someone_share_one_ordering_key() -> None:
     HR person_id and a group event's google:<email> differ); the docs say the same."""
     promotion = messages.load([sample("04")])[0]
     group_leave = messages.load([sample("13")])[0]
+    bridged = {"subject": {"person_id": "hr-1042", "work_email": "Tom.Berg@example.com"}}
 
     assert promotion.ordering_key == group_leave.ordering_key == "tom.berg@example.com"
-    for doc in (ROOT / "README.md", ROOT / "docs" / "events.md", ROOT / "docs" / "pubsub.md"):
+    assert hr_messages.ordering_key(bridged) == "tom.berg@example.com"
+    docs = ("README.md", "docs/events.md", "docs/pubsub.md", "docs/hr-sources.md")
+    for doc in (ROOT / name for name in docs):
         text = doc.read_text()
         assert "subject.work_email" in text, doc
         assert "ordering key = `subject.person_id`" not in text, doc
