@@ -16,6 +16,7 @@ import functions_framework
 from cloudevents.http import CloudEvent
 from werkzeug.wrappers import Response
 
+from chatsync.app import records
 from chatsync.app.pipeline import Pipeline
 from chatsync.app.settings import Settings
 from chatsync.domain import errors, events
@@ -46,10 +47,11 @@ def _handle(cloud_event: CloudEvent, entry_point: str) -> None:
             error=str(exc),
             error_type=type(exc).__name__,
         )
+        dropped = {"entry_point": entry_point, "error": str(exc), "error_type": type(exc).__name__}
         runner.store.put_doc(
-            "dropped",
+            records.DROPPED,
             str(cloud_event["id"]),
-            {"entry_point": entry_point, "error": str(exc), "error_type": type(exc).__name__},
+            records.expiring(records.DROPPED, dropped, now=runner.clock()),
         )
         return
     except errors.RetryableError as exc:

@@ -23,25 +23,28 @@ def build_pipeline(
     from chatsync.adapters.directory import DirectoryClient, DirectoryMapping
     from chatsync.adapters.store import open_store
     from chatsync.adapters.workspace_events import WorkspaceEvents
+    from chatsync.app import deployment
     from chatsync.app.retrying import RetryingDirectory, RetryingReads
     from chatsync.domain.rules import load_rules
 
     ruleset = load_rules(settings.rules_file)
+    deployment.refuse_demo_spaces(ruleset, settings)
+    sets = credentials.CredentialSets(settings)
     directory = DirectoryClient(
-        credentials.directory_credentials(settings),
+        sets.for_method,
         endpoint=settings.directory_endpoint,
         customer=settings.directory_customer,
         timeout=settings.request_timeout,
         mapping=DirectoryMapping.parse(settings.directory_schema, settings.directory_fields),
     )
     rest = RestChatMembers(
-        credentials.chat_credentials(settings),
+        sets.for_method,
         endpoint=settings.chat_endpoint,
         admin=settings.auth_mode == "admin",
         timeout=settings.request_timeout,
     )
     events = WorkspaceEvents(
-        credentials.chat_credentials(settings),
+        sets.for_method,
         endpoint=settings.events_endpoint,
         timeout=settings.request_timeout,
     )
@@ -78,14 +81,79 @@ def build_pipeline(
             hash_emails=settings.hash_emails,
             sink=sink,
             fmt=settings.log_format,
-            secrets=(settings.access_token, settings.directory_token),
+            secrets=(settings.access_token, settings.directory_token, settings.app_token),
         ),
         policy=RetryPolicy(max_attempts=settings.max_attempts),
         dry_run=settings.dry_run,
         drift_mode=settings.drift_mode,
         workspace_events=events,
         events_topic=settings.events_topic,
+        auth_mode=settings.auth_mode,
         snapshot_sink=snapshot_sink,
+    )
+
+
+def build_doctor(settings: Settings, *, project: str = "", store: Any = None) -> Any:
+    """``chatsync doctor``'s dependencies: the deployment's own edges and doctor's probes, all
+    with the credential sets of the scope table for the settings' auth mode."""
+    from chatsync.adapters import credentials, pubsub
+    from chatsync.adapters.chat.probe import CreatorProbe
+    from chatsync.adapters.chat.rest import RestChatMembers
+    from chatsync.adapters.directory import DirectoryClient
+    from chatsync.adapters.store import open_store
+    from chatsync.adapters.workspace_events import WorkspaceEvents
+    from chatsync.app import deployment, doctor
+    from chatsync.app.retrying import RetryingReads
+    from chatsync.domain import errors
+    from chatsync.domain.rules import load_rules
+
+    ruleset = load_rules(settings.rules_file)
+    try:
+        deployment.refuse_demo_spaces(ruleset, settings)
+        problem = ""
+    except errors.ConfigError as exc:
+        problem = str(exc)
+    sets = credentials.CredentialSets(settings)
+    admin = settings.auth_mode == "admin"
+    timeout = settings.request_timeout
+    app_view = creator = None
+    membership = sets.for_preflight("app_membership")
+    if membership is not None:
+        app_view = RestChatMembers(
+            lambda _method: membership, endpoint=settings.chat_endpoint, timeout=timeout
+        )
+    created = sets.for_preflight("app_created")
+    if created is not None:
+        creator = CreatorProbe(
+            lambda _method: created, endpoint=settings.chat_endpoint, timeout=timeout
+        )
+    return doctor.DoctorDeps(
+        ruleset=ruleset,
+        table=sets.table,
+        auth_mode=settings.auth_mode,
+        admin_subject=settings.admin_subject,
+        chat=RetryingReads(
+            RestChatMembers(
+                sets.for_method, endpoint=settings.chat_endpoint, admin=admin, timeout=timeout
+            ),
+            policy=RetryPolicy(max_attempts=settings.max_attempts),
+        ),
+        directory=DirectoryClient(
+            sets.for_method,
+            endpoint=settings.directory_endpoint,
+            customer=settings.directory_customer,
+            timeout=timeout,
+        ),
+        tokens=credentials.TokenChecks(sets),
+        store=store if store is not None else open_store(settings),
+        app_view=app_view,
+        creator=creator,
+        events=WorkspaceEvents(sets.for_method, endpoint=settings.events_endpoint, timeout=timeout),
+        pubsub=pubsub.Inventory() if project else None,
+        project=project,
+        customer=settings.directory_customer,
+        rules_file=settings.rules_file,
+        rules_problem=problem,
     )
 
 

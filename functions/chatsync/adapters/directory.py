@@ -30,12 +30,13 @@ Field names are the Directory API's ``User`` resource
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from chatsync.adapters.googleapi import PerThreadService, check_response
+from chatsync.adapters.googleapi import MethodServices, execute
 from chatsync.domain import errors
 from chatsync.domain.model import Account, Email, EmploymentStatus, Person, email
 
@@ -169,32 +170,40 @@ class DirectoryClient:
         timeout: float = 30.0,
         mapping: DirectoryMapping | None = None,
     ) -> None:
-        self._services = PerThreadService(
+        self._services = MethodServices(
             "admin", "directory_v1", credentials, endpoint=endpoint, timeout=timeout
         )
         self._customer = customer
         self.mapping = mapping or DirectoryMapping()
         self.calls = 0
 
-    def _service(self) -> Any:
-        return self._services.get()
-
-    def _execute(self, request: Any, *, call: str) -> Any:
+    def _execute(self, method: str, build: Callable[[Any], Any], *, call: str) -> Any:
+        """Build a request on the service holding ``method``'s credentials and send it."""
         self.calls += 1
         try:
-            return request.execute(num_retries=0)
-        except Exception as exc:
-            error = check_response(exc, call=call)
-            if isinstance(error, errors.RetryableError):
-                raise errors.DirectoryUnavailable(str(error), delay=error.delay) from exc
-            if isinstance(error, errors.ChatApiError) and error.status == 404:
-                raise errors.PersonNotFound(f"{call}: not in the Directory") from exc
-            raise error from exc
+            return execute(build(self._services.service(method)), method=method, call=call)
+        except errors.RetryableError as error:
+            raise errors.DirectoryUnavailable(str(error), delay=error.delay) from error
+        except errors.ChatApiError as error:
+            if error.status == 404:
+                raise errors.PersonNotFound(f"{call}: not in the Directory") from error
+            raise
+
+    def first_user(self) -> Email | None:
+        """One user of the customer (users.list, one result): proves Directory access."""
+        body = self._execute(
+            "directory.users.list",
+            lambda service: service.users().list(customer=self._customer, maxResults=1),
+            call=f"directory users.list customer={self._customer}",
+        )
+        users = [u for u in body.get("users") or () if isinstance(u, dict)]
+        return _maybe_email(users[0].get("primaryEmail")) if users else None
 
     def get_person(self, key: str) -> Person:
         """The person by email or id, with every group they belong to (nested included)."""
         user = self._execute(
-            self._service().users().get(userKey=key, projection="full"),
+            "directory.users.get",
+            lambda service: service.users().get(userKey=key, projection="full"),
             call=f"directory users.get {key}",
         )
         primary = str(user.get("primaryEmail", key))
@@ -207,9 +216,8 @@ class DirectoryClient:
         while frontier:
             key = frontier.pop()
             for group in self._pages(
-                lambda token, k=key: (
-                    self._service().groups().list(userKey=k, maxResults=200, **_token(token))
-                ),
+                "directory.groups.list",
+                functools.partial(_groups_of, key),
                 "groups",
                 f"groups.list {key}",
             ):
@@ -223,10 +231,9 @@ class DirectoryClient:
         """Everyone in the customer, with their groups (one members.list per group)."""
         memberships: dict[Email, set[Email]] = {}
         for group in self._pages(
-            lambda token: (
-                self._service()
-                .groups()
-                .list(customer=self._customer, maxResults=200, **_token(token))
+            "directory.groups.list",
+            lambda service, token: service.groups().list(
+                customer=self._customer, maxResults=200, **_token(token)
             ),
             "groups",
             "groups.list",
@@ -238,10 +245,9 @@ class DirectoryClient:
                 memberships.setdefault(member, set()).add(address)
         people = []
         for user in self._pages(
-            lambda token: (
-                self._service()
-                .users()
-                .list(customer=self._customer, maxResults=500, projection="full", **_token(token))
+            "directory.users.list",
+            lambda service, token: service.users().list(
+                customer=self._customer, maxResults=500, projection="full", **_token(token)
             ),
             "users",
             "users.list",
@@ -257,12 +263,9 @@ class DirectoryClient:
         """Every user in ``group``, members of nested groups included."""
         users = set()
         for member in self._pages(
-            lambda token: (
-                self._service()
-                .members()
-                .list(
-                    groupKey=group, includeDerivedMembership=True, maxResults=200, **_token(token)
-                )
+            "directory.members.list",
+            lambda service, token: service.members().list(
+                groupKey=group, includeDerivedMembership=True, maxResults=200, **_token(token)
             ),
             "members",
             f"members.list {group}",
@@ -273,14 +276,26 @@ class DirectoryClient:
                     users.add(address)
         return frozenset(users)
 
-    def _pages(self, request: Any, key: str, call: str) -> Iterator[dict[str, Any]]:
+    def _pages(
+        self, method: str, request: Callable[[Any, str | None], Any], key: str, call: str
+    ) -> Iterator[dict[str, Any]]:
         token = None
         while True:
-            body = self._execute(request(token), call=f"directory {call}")
+            body = self._execute(
+                method, functools.partial(_at, request, token), call=f"directory {call}"
+            )
             yield from (x for x in body.get(key) or () if isinstance(x, dict))
             token = body.get("nextPageToken")
             if not token:
                 return
+
+
+def _groups_of(key: str, service: Any, token: str | None) -> Any:
+    return service.groups().list(userKey=key, maxResults=200, **_token(token))
+
+
+def _at(request: Callable[[Any, str | None], Any], token: str | None, service: Any) -> Any:
+    return request(service, token)
 
 
 def _token(token: str | None) -> dict[str, str]:

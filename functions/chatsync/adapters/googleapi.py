@@ -1,7 +1,8 @@
 """googleapiclient services built the one way chatsync builds them: static discovery, an
 explicit endpoint (Google's, or the local emulator's), a request timeout, one per thread
-(httplib2 connections are not thread-safe); and the one place HTTP outcomes of any Google API
-become chatsync errors (``check_response``)."""
+(httplib2 connections are not thread-safe) and one per credential set (``MethodServices``: each
+API method is sent with the credentials the scope table names for it); and the one place HTTP
+outcomes of any Google API become chatsync errors (``check_response``)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,18 @@ import json
 import re
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from chatsync.domain import errors
 
 _FIXES = {
     "PERMISSION_DENIED": (
-        "check that the Chat app is a member of the space, that an admin approved the "
-        "chat.app.memberships scope (app auth), or that domain-wide delegation grants "
-        "chat.admin.memberships to the admin subject (admin auth); app auth can change roles "
-        "only in spaces the app created"
+        "admin auth: check that domain-wide delegation allows the scopes of "
+        "chatsync/scopes.json for the runtime account's client id and that the admin subject "
+        "has the Chat admin privilege; app auth: check that the Chat app is a member of the "
+        "space and that an admin approved chat.app.memberships; app auth can change roles "
+        "only in spaces the app created; run chatsync doctor"
     ),
     "UNAUTHENTICATED": "the credentials were refused: check the service account and its scopes",
     "NOT_FOUND": "the space does not exist or the app cannot see it: check the rules file",
@@ -61,10 +64,80 @@ class PerThreadService:
         return service
 
 
+CredentialsFor = Callable[[str], Any]
+"""API method id (``chat.spaces.members.get``) -> the google-auth credentials to send it with."""
+
+
+def per_method(credentials: Any) -> CredentialsFor:
+    """Adapters take one credentials object (used for every method: a fixed emulator token) or a
+    ``CredentialsFor`` (``adapters.credentials.CredentialSets.for_method``)."""
+    if callable(credentials) and not hasattr(credentials, "before_request"):
+        return credentials  # type: ignore[no-any-return]
+    return lambda _method: credentials
+
+
+class MethodServices:
+    """``service(method)``: this thread's service for ``api`` built with ``method``'s credentials.
+
+    One service per credential set and thread; a method the credentials callable refuses (not in
+    the scope table) raises before anything is sent.
+    """
+
+    def __init__(
+        self, api: str, version: str, credentials: Any, *, endpoint: str, timeout: float
+    ) -> None:
+        self.api = api
+        self.version = version
+        self._credentials_for = per_method(credentials)
+        self._endpoint = endpoint
+        self._timeout = timeout
+        self._by_credentials: dict[int, PerThreadService] = {}
+        self._lock = threading.Lock()
+
+    def service(self, method: str) -> Any:
+        credentials = self._credentials_for(method)
+        with self._lock:
+            services = self._by_credentials.get(id(credentials))
+            if services is None:
+                services = PerThreadService(
+                    self.api,
+                    self.version,
+                    credentials,
+                    endpoint=self._endpoint,
+                    timeout=self._timeout,
+                )
+                self._by_credentials[id(credentials)] = services
+        return services.get()
+
+
+def execute(request: Any, *, method: str, call: str) -> Any:
+    """Send a googleapiclient request built for ``method``; failures become chatsync errors.
+
+    The request's own method id must be ``method``: the credentials were chosen for it, and a
+    token must never be spent on a method the scope table gave another set.
+    """
+    built_for = getattr(request, "methodId", None)
+    if built_for is not None and built_for != method:
+        msg = f"{call}: request for {built_for} sent with the credentials of {method}"
+        raise RuntimeError(msg)
+    try:
+        return request.execute(num_retries=0)
+    except Exception as exc:
+        raise check_response(exc, call=call) from exc
+
+
 def check_response(exc: BaseException, *, call: str) -> errors.SyncError:
     """Translate a googleapiclient or socket failure into a chatsync error (raise it ``from``)."""
+    from google.auth import exceptions as auth_errors
     from googleapiclient.errors import HttpError
 
+    if isinstance(exc, auth_errors.GoogleAuthError):
+        # Raised while getting a token, before the call: a refused delegation
+        # (unauthorized_client), a refused signature, a token endpoint that is down.
+        return errors.CredentialsRefused(
+            f"{call} -> no token: {type(exc).__name__}: {str(exc)[:300]}; "
+            "run chatsync doctor: it names the scope or grant to add"
+        )
     if isinstance(exc, HttpError):
         status = int(exc.resp.status)
         body = _content(exc)

@@ -101,3 +101,63 @@ def _client(emulator_host: str | None) -> Any:
     # An explicit insecure channel instead of setting PUBSUB_EMULATOR_HOST for the process.
     transport = PublisherGrpcTransport(channel=grpc.insecure_channel(emulator_host))
     return pubsub_v1.PublisherClient(publisher_options=ordering, transport=transport)
+
+
+def expected_resources(project: str, config: Path = PUBSUB_JSON) -> tuple[list[str], list[str]]:
+    """(topics, subscriptions) a deployment needs, as full names, from ``terraform/pubsub.json``:
+    each stream's topic and dead-letter topic, its push subscription and the dead letters'
+    inspection subscription."""
+    doc = json.loads(config.read_text(encoding="utf-8"))
+    topics: list[str] = []
+    subscriptions: list[str] = []
+    for t in doc["topics"]:
+        name = str(t["topic"])
+        topics += [name, name + doc["dead_letter_suffix"]]
+        subscriptions += [
+            name + doc["push_subscription_suffix"],
+            name + doc["dead_letter_subscription_suffix"],
+        ]
+    return (
+        [f"projects/{project}/topics/{n}" for n in topics],
+        [f"projects/{project}/subscriptions/{n}" for n in subscriptions],
+    )
+
+
+class Inventory:
+    """Which of the deployment's topics and subscriptions a project lacks (``chatsync doctor``).
+
+    Application Default Credentials, or ``PUBSUB_EMULATOR_HOST`` for the local emulator. No
+    credentials: ``PermissionError`` (doctor reports a warning instead of failing).
+    """
+
+    def __init__(self, config: Path = PUBSUB_JSON) -> None:
+        self.config = config
+
+    def missing(self, project: str) -> list[str]:
+        from google.api_core import exceptions as api_errors
+        from google.auth import exceptions as auth_errors
+        from google.cloud import pubsub_v1  # type: ignore[attr-defined,unused-ignore]
+
+        topics, subscriptions = expected_resources(project, self.config)
+        try:
+            publisher = pubsub_v1.PublisherClient()
+            subscriber = pubsub_v1.SubscriberClient()
+        except auth_errors.DefaultCredentialsError as exc:
+            raise PermissionError(f"no Google credentials: {exc}") from exc
+        gone: list[str] = []
+        try:
+            for topic in topics:
+                try:
+                    publisher.get_topic(request={"topic": topic}, timeout=30)
+                except api_errors.NotFound:
+                    gone.append(topic)
+            for subscription in subscriptions:
+                try:
+                    subscriber.get_subscription(request={"subscription": subscription}, timeout=30)
+                except api_errors.NotFound:
+                    gone.append(subscription)
+        except (api_errors.PermissionDenied, auth_errors.GoogleAuthError) as exc:
+            raise PermissionError(f"cannot read Pub/Sub in {project}: {exc}") from exc
+        finally:
+            subscriber.close()
+        return gone

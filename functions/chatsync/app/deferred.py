@@ -74,4 +74,5 @@ def settle(store: StateStore, due: Sequence[DueEvent], *, failed: set[Email], no
         if current is None or event.mark.is_newer_than(current):
             store.advance_watermark(event.person.email, event.mark)
         doc = store.get_doc(records.DEFERRED, event.key) or {}
-        store.put_doc(records.DEFERRED, event.key, {**doc, "applied_at": now})
+        applied = records.expiring(records.DEFERRED, {**doc, "applied_at": now}, now=now)
+        store.put_doc(records.DEFERRED, event.key, applied)

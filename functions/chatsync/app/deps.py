@@ -29,6 +29,8 @@ class Options:
     """``revert`` or ``report`` a manual change that contradicts the rules (see app.drifting)."""
     events_topic: str = ""
     """The Pub/Sub topic Workspace Events subscriptions deliver to."""
+    auth_mode: str = "admin"
+    """``admin`` or ``app`` (settings): the fixes logged for a space chatsync cannot use differ."""
 
 
 @dataclass

@@ -41,6 +41,8 @@ class OpResult:
     detail: str = ""
     before: Role | None = None
     after: Role | None = None
+    unreachable: int = 0
+    """403 or 404 when Chat refused the space itself (``SpaceUnreachable``); else 0."""
 
     @property
     def space(self) -> SpaceName:
@@ -73,6 +75,8 @@ class Report:
     """For a Chat membership event: ``none``, ``reported`` or ``reverted``."""
     subscriptions: Mapping[str, int] | None = None
     """For a renewal: subscriptions created / renewed / kept / suspended / failed."""
+    broken: tuple[str, ...] = ()
+    """Managed spaces Chat answered 403/404 for: skipped, logged and recorded (app.broken)."""
 
     @property
     def extra(self) -> dict[str, object]:
@@ -86,6 +90,8 @@ class Report:
             found["drift"] = self.drift
         if self.subscriptions is not None:
             found["subscriptions"] = dict(self.subscriptions)
+        if self.broken:
+            found["broken_spaces"] = list(self.broken)
         return found
 
     @property
@@ -102,6 +108,7 @@ class Report:
             counts[result.outcome.value] += 1
         counts["skipped"] = len(self.skipped)
         counts["retries"] = self.retries
+        counts["broken_spaces"] = len(self.broken)
         return counts
 
     def merge(self, other: Report) -> Report:
@@ -113,6 +120,7 @@ class Report:
             other.held or self.held,
             other.drift or self.drift,
             other.subscriptions or self.subscriptions,
+            tuple(sorted({*self.broken, *other.broken})),
         )
 
 
@@ -182,11 +190,13 @@ class Executor:
                 for future in running:
                     future.result()
         else:
-            failed: set[SpaceName] = set()
+            failed: dict[SpaceName, OpResult] = {}
             for index, op in enumerate(ops):
-                emit(index, self._step(op, stopped=op.space in failed))
-                if _failed(slots[index]):
-                    failed.add(op.space)
+                emit(index, self._step(op, stopped=failed.get(op.space)))
+                result = slots[index]
+                if _failed(result) and op.space not in failed:
+                    assert result is not None
+                    failed[op.space] = result
         results = tuple(r for r in slots if r is not None)
         retries = sum(max(0, r.attempts - 1) for r in results)
         return Report(results, plan.skipped, retries)
@@ -194,15 +204,28 @@ class Executor:
     def _lane(
         self, ops: Sequence[Operation], lane: Sequence[int], emit: Callable[[int, OpResult], None]
     ) -> None:
-        stopped = False
+        stopped: OpResult | None = None
         for index in lane:
             result = self._step(ops[index], stopped=stopped)
-            stopped = stopped or _failed(result)
+            if stopped is None and _failed(result):
+                stopped = result
             emit(index, result)
 
-    def _step(self, op: Operation, *, stopped: bool) -> OpResult:
+    def _step(self, op: Operation, *, stopped: OpResult | None) -> OpResult:
         before, after = before_after(op)
-        if stopped:
+        if stopped is not None and stopped.unreachable:
+            # Chat refused the space itself: nothing more can land there now. Recorded for
+            # the reconcile (app.broken), not retried by redelivery.
+            return OpResult(
+                op,
+                Outcome.FAILED_PERMANENT,
+                0,
+                f"not attempted: Chat answered {stopped.unreachable} for {op.space}",
+                before,
+                after,
+                stopped.unreachable,
+            )
+        if stopped is not None:
             # Later steps of a space depend on earlier ones (add before promote, new owner
             # before the old one steps down): stop that space, the next delivery resumes it.
             return OpResult(
@@ -231,6 +254,10 @@ class Executor:
             return OpResult(op, outcome, attempts[0], detail, before, after)
         except errors.RetryableError as exc:
             return OpResult(op, Outcome.FAILED_RETRYABLE, attempts[0], str(exc), before, after)
+        except errors.SpaceUnreachable as exc:
+            return OpResult(
+                op, Outcome.FAILED_PERMANENT, attempts[0], str(exc), before, after, exc.status
+            )
         except errors.PermanentError as exc:
             return OpResult(op, Outcome.FAILED_PERMANENT, attempts[0], str(exc), before, after)
 

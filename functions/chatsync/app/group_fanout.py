@@ -46,6 +46,7 @@ def people(deps: Deps, emails: Iterable[Email], *, run_id: str, log: Logger) -> 
     merged = planning.Plan(
         tuple(sorted((op for p, _ in plans for op in p.operations), key=lambda op: op.phase)),
         tuple(skip for p, _ in plans for skip in p.skipped),
+        tuple(u for p, _ in plans for u in p.unreachable),
     )
     decisions = [d for _, live in plans for d in live]
     return applying.execute(deps, merged, run_id=run_id, log=log, decisions=decisions)

@@ -11,15 +11,16 @@ that every other path and the full reconcile read.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
-from chatsync.app import applying, deferred, facts, hr_snapshots, leasing, presence
+from chatsync.app import applying, broken, deferred, facts, hr_snapshots, leasing, presence
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Note, Report
 from chatsync.app.logs import Logger
 from chatsync.app.ports import Watermark
 from chatsync.app.spaces import is_named_space
+from chatsync.domain import errors, planning
 from chatsync.domain import events as ev
-from chatsync.domain import planning
 from chatsync.domain.model import Decision, Email, Person, Role, SpaceName
 from chatsync.domain.rules import evaluate
 
@@ -32,10 +33,14 @@ def plan_person(
     spaces: Sequence[SpaceName] | None = None,
     use_presence: bool = True,
 ) -> tuple[planning.Plan, list[Decision]]:
-    """The person's plan across managed spaces (or ``spaces``), reading only what can change."""
+    """The person's plan across managed spaces (or ``spaces``), reading only what can change.
+
+    A space that answers 403/404 is left out and named in ``Plan.unreachable`` (app.broken).
+    """
     decisions = [d for d in evaluate(deps.ruleset, person) if spaces is None or d.space in spaces]
     current: dict[SpaceName, planning.SpaceState] = {}
     live: list[Decision] = []
+    unreachable: list[planning.Unreachable] = []
     known = presence.load(deps.store, person.email) if use_presence else None
     seen: dict[SpaceName, bool] = {}
     for decision in decisions:
@@ -47,16 +52,20 @@ def plan_person(
             continue  # nothing to add, and additive spaces never remove
         if decision.role is None and known is not None and not known.may_be_in(decision.space):
             continue  # checked and not found there: nothing to remove (see app.presence)
-        if not is_named_space(deps, decision.space, log):
+        try:
+            if not is_named_space(deps, decision.space, log):
+                continue
+            membership = deps.chat.get_member(decision.space, person.email)
+            owners: frozenset[Email] = frozenset()
+            if membership is not None and membership.role is Role.OWNER:
+                owners = frozenset(
+                    person.email if m.user == membership.user else m.key()
+                    for m in deps.chat.list_members(decision.space, owners_only=True)
+                )
+        except errors.SpaceUnreachable as exc:
+            unreachable.append(broken.found(exc, decision.space, (person.email,)))
             continue
-        membership = deps.chat.get_member(decision.space, person.email)
         seen[decision.space] = membership is not None
-        owners: frozenset[Email] = frozenset()
-        if membership is not None and membership.role is Role.OWNER:
-            owners = frozenset(
-                person.email if m.user == membership.user else m.key()
-                for m in deps.chat.list_members(decision.space, owners_only=True)
-            )
         current[decision.space] = planning.SpaceState(
             space=decision.space,
             members={person.email: membership} if membership is not None else {},
@@ -66,7 +75,8 @@ def plan_person(
         live.append(decision)
     if seen:
         presence.save(deps.store, person.email, (known or presence.Presence()).observe(seen))
-    return planning.plan(deps.ruleset, live, current), live
+    the_plan = replace(planning.plan(deps.ruleset, live, current), unreachable=tuple(unreachable))
+    return the_plan, live
 
 
 def reconcile_person(

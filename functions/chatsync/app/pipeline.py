@@ -43,6 +43,8 @@ class Pipeline:
     """``revert`` or ``report`` a manual change that contradicts the rules (see drifting)."""
     workspace_events: WorkspaceEvents | None = None
     events_topic: str = ""
+    auth_mode: str = "admin"
+    """``admin`` or ``app`` (settings); chooses the fix named for a space chatsync cannot use."""
     space_types: SpaceTypes = field(default_factory=SpaceTypes)
     person_locks: PersonLocks = field(default_factory=PersonLocks)
     instance: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
@@ -64,6 +66,7 @@ class Pipeline:
                 workers=self.workers,
                 drift_mode=self.drift_mode,
                 events_topic=self.events_topic,
+                auth_mode=self.auth_mode,
             ),
             clock=self.clock,
             sleep=self.sleep,

@@ -74,6 +74,44 @@ class WorkspaceEvents(Protocol):
     def renew(self, name: str) -> dict[str, Any]: ...
 
 
+# -- Preflight (chatsync doctor) ----------------------------------------------------------------
+
+
+class TokenProbe(Protocol):
+    """Token exchanges with the deployment's own credentials, one per credential set."""
+
+    @property
+    def static(self) -> bool:
+        """Fixed bearer tokens (the emulator): nothing is exchanged."""
+
+    def exchange(self, credential_set: str) -> str | None:
+        """Get a token for the set now: None if one was issued, else why not (the error)."""
+
+    def refused(self, credential_set: str) -> tuple[str, ...]:
+        """Of the set's scopes, those a token asked for alone is refused for (delegation)."""
+
+
+class CreatorProbe(Protocol):
+    def app_created(self, space: SpaceName) -> bool | None:
+        """Whether the Chat app created the space; None: Chat would not say."""
+
+    @property
+    def last_error(self) -> str: ...
+
+
+class DirectoryProbe(Protocol):
+    def first_user(self) -> Email | None:
+        """One user of the customer (users.list): Directory access works."""
+
+    def groups_of(self, member: str) -> frozenset[Email]: ...
+
+
+class PubSubInventory(Protocol):
+    def missing(self, project: str) -> list[str]:
+        """Topics and subscriptions the deployment needs that the project lacks (full names);
+        raises ``PermissionError`` when there are no credentials to look."""
+
+
 # -- Snapshots ----------------------------------------------------------------------------------
 
 

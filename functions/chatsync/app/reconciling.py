@@ -18,6 +18,10 @@ Deferred (future-dated) HR events that ``app.person_sync`` recorded (``app.defer
 applied here once due: their snapshot counts as the person's latest HR snapshot in this run
 (unless a newer one is stored), and becomes it once applied.
 
+A space Chat answers 403/404 for is left out of the run (``Plan.unreachable``: logged, recorded
+and reported by ``app.broken``) and every other space applies; a space applied without a failure
+closes its ``broken_spaces`` record.
+
 With ``CHATSYNC_SNAPSHOT_URI`` set, a run over every managed space then publishes what it read
 (``app.snapshots``): the facts ``chatsync plan --snapshot`` reviews a rules change against.
 """
@@ -27,12 +31,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from chatsync.app import applying, deferred, facts, presence, snapshots
+from chatsync.app import applying, broken, deferred, facts, presence, snapshots
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Outcome, Report
 from chatsync.app.logs import Logger
 from chatsync.app.spaces import is_named_space
-from chatsync.domain import planning
+from chatsync.domain import errors, planning
 from chatsync.domain.model import (
     Decision,
     Email,
@@ -70,12 +74,17 @@ def survey(
     people = [found.person for found in facts.everyone(deps, due=due)]
     ids = {f"users/{p.google_user_id}": p.email for p in people if p.google_user_id}
     current: dict[SpaceName, planning.SpaceState] = {}
+    refused: dict[SpaceName, errors.SpaceUnreachable] = {}
     for managed in ruleset.spaces:
         if spaces is not None and managed.name not in spaces:
             continue
-        if not is_named_space(deps, managed.name, log):
+        try:
+            if not is_named_space(deps, managed.name, log):
+                continue
+            members = deps.chat.list_members(managed.name)
+        except errors.SpaceUnreachable as exc:
+            refused[managed.name] = exc
             continue
-        members = deps.chat.list_members(managed.name)
         current[managed.name] = space_state(managed.name, members, ids)
     decisions = []
     for person in people:
@@ -85,7 +94,17 @@ def survey(
                 continue
             if decision.role is not None or decision.email in state.members:
                 decisions.append(decision)
-    the_plan = planning.plan(ruleset, decisions, current)
+    wanted: dict[SpaceName, list[Email]] = {space: [] for space in refused}
+    for person in people if refused else ():
+        for decision in evaluate(ruleset, person):
+            if decision.space in wanted and decision.role is not None:
+                wanted[decision.space].append(decision.email)
+    the_plan = replace(
+        planning.plan(ruleset, decisions, current),
+        unreachable=tuple(
+            broken.found(exc, space, sorted(wanted[space])) for space, exc in refused.items()
+        ),
+    )
     log.info(
         "full reconcile planned",
         people=len(people),
@@ -129,6 +148,12 @@ def run(
     if due and not deps.options.dry_run:
         failed = {r.email for r in (*report.retryable_failures, *report.permanent_failures)}
         deferred.settle(deps.store, due, failed=failed, now=deps.clock())
+    failing = {r.space for r in (*report.retryable_failures, *report.permanent_failures)}
+    broken.heal(deps, sorted(set(result.current) - failing), run_id=run_id, log=log)
+    if spaces is None:
+        managed = {s.name for s in deps.ruleset.spaces}
+        gone = [space for space, _ in broken.listed(deps.store) if space not in managed]
+        broken.heal(deps, gone, run_id=run_id, log=log, why="no longer in the rules")
     return result, report
 
 

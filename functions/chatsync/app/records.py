@@ -4,6 +4,14 @@ The store (``adapters.store``: memory, sqlite, Firestore) keeps schemaless docum
 ``(kind, key)``; these constants are the only spelling of a kind, and each ``TypedDict`` below
 is the shape written under it. Watermarks, processed event ids and the audit trail have their
 own methods on the store and are not documents.
+
+Short-lived documents carry ``expires_at`` (seconds since the epoch, set with ``expiring``): the
+Firestore adapter also writes it as a top-level timestamp, the field of the Firestore TTL policy
+(Terraform), so Firestore deletes them, typically within a day after that time
+(cloud.google.com/firestore/docs/ttl). Code never relies on the deletion: each kind is ignored or
+superseded once it no longer matters. Kinds without a TTL are kept until the code replaces them.
+The rolling window's entries live inside one document (``safety_window``) that must not expire
+(it holds the tripped state); the code prunes its entries on every write.
 """
 
 from __future__ import annotations
@@ -41,6 +49,23 @@ SAFETY_WINDOW = "safety_window"
 DROPPED = "dropped"
 """Key: the Pub/Sub message id. A message acked as a permanent error (``DroppedMessage``)."""
 
+BROKEN_SPACES = "broken_spaces"
+"""Key: the space name. A managed space Chat answered 403/404 for (``BrokenSpace``), kept for
+the reconcile and ``chatsync doctor`` until a reconcile applies the space again."""
+
+DAY = 86400.0
+PROCESSED_TTL = 8 * DAY
+"""Processed event ids: Pub/Sub retains and redelivers a message for at most 7 days."""
+TTL: dict[str, float] = {
+    LEASE: 1 * DAY,
+    DEFERRED: 30 * DAY,
+    DROPPED: 30 * DAY,
+}
+"""Seconds each short-lived kind is kept after its last write (deferred: after it was applied;
+a pending deferred event never expires). Leases matter for ``leasing.TTL`` seconds. HR
+snapshots and group changes never expire: they are a person's facts and the order of their
+group memberships."""
+
 KINDS = (
     HR_SNAPSHOT,
     GROUP_CHANGES,
@@ -51,7 +76,14 @@ KINDS = (
     LEASE,
     SAFETY_WINDOW,
     DROPPED,
+    BROKEN_SPACES,
 )
+
+
+def expiring(kind: str, data: dict[str, Any], *, now: float) -> dict[str, Any]:
+    """``data`` with ``expires_at`` = ``now`` + the kind's TTL (``data`` as is for other kinds)."""
+    ttl = TTL.get(kind)
+    return data if ttl is None else {**data, "expires_at": now + ttl}
 
 
 class PersonFacts(TypedDict, total=False):
@@ -100,6 +132,8 @@ class DeferredEvent(TypedDict, total=False):
     sequence: int | None
     applied_at: float
     """Set once the reconcile applied it."""
+    expires_at: float
+    """Set with ``applied_at``: a pending event never expires."""
 
 
 class DriftReport(TypedDict):
@@ -119,13 +153,32 @@ class PresenceRecord(TypedDict):
     checked: list[str]
 
 
-class Lease(TypedDict):
+class Lease(TypedDict, total=False):
     holder: str
     """``<instance>:<event id>``; empty once released."""
     until: float
+    expires_at: float
 
 
-class DroppedMessage(TypedDict):
+class DroppedMessage(TypedDict, total=False):
     entry_point: str
     error: str
     error_type: str
+    expires_at: float
+
+
+class BrokenSpace(TypedDict, total=False):
+    space: str
+    status: int
+    """403 or 404: what Chat last answered."""
+    error: str
+    fix: str
+    """What the admin must do, in the deployment's auth mode."""
+    first_seen: float
+    last_seen: float
+    count: int
+    """Events and runs that found the space unreachable."""
+    pending: list[str]
+    """People whose changes there wait for the reconcile (the newest, at most 200)."""
+    runs: list[str]
+    """Event ids / run ids that met it (the newest, at most 20)."""

@@ -49,7 +49,12 @@ def retry(
     on_attempt: Callable[[int], None] | None = None,
 ) -> T:
     """``call()``, again after a back-off on ``RetryableError``, up to ``policy.max_attempts``
-    in all; the last RetryableError propagates. ``on_attempt(n)`` is told of each attempt."""
+    in all; the last RetryableError propagates. ``on_attempt(n)`` is told of each attempt.
+
+    ``CredentialsRefused`` propagates at once: a refused token is configuration that another
+    try seconds later will not change (google-auth already retries a token endpoint that is
+    briefly down); the delivery goes back to Pub/Sub instead.
+    """
     attempt = 0
     while True:
         attempt += 1
@@ -57,6 +62,8 @@ def retry(
             on_attempt(attempt)
         try:
             return call()
+        except errors.CredentialsRefused:
+            raise
         except errors.RetryableError as exc:
             if attempt >= policy.max_attempts:
                 raise

@@ -21,18 +21,34 @@ STATE_BACKENDS = ("memory", "sqlite", "firestore")
 DRIFT_MODES = ("revert", "report")
 
 DEFAULT_RULES = str(Path(__file__).resolve().parents[2] / "rules.yaml")
+"""The demo's rules beside main.py: the default for local runs only, never in a deployment."""
+
+DEPLOYED_MARKERS = ("K_SERVICE",)
+"""Set by Cloud Run functions (and Cloud Run) on every instance: a deployed function, where the
+rules file must be given (CHATSYNC_RULES_FILE) instead of falling back to the demo's."""
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     rules_file: str = DEFAULT_RULES
-    """CHATSYNC_RULES_FILE: path of the rules YAML. Default: ``rules.yaml`` beside main.py."""
+    """CHATSYNC_RULES_FILE: path of the rules YAML. Required in a deployed function (``K_SERVICE``
+    set): there a missing value is a ConfigError at cold start, never the demo's rules. Locally
+    the default is the demo's ``rules.yaml`` beside main.py."""
 
-    auth_mode: str = "app"
-    """CHATSYNC_AUTH_MODE: ``app`` (service account as the Chat app, scope chat.app.memberships,
-    admin-approved) or ``admin`` (domain-wide delegation to CHATSYNC_ADMIN_SUBJECT with
-    chat.admin.memberships and useAdminAccess=true). App auth is the default because it needs no
-    impersonation; admin mode is needed to change roles in spaces the app did not create."""
+    auth_mode: str = ""
+    """CHATSYNC_AUTH_MODE: ``admin`` (the default) or ``app``; which token each API call uses in
+    each mode is the table ``chatsync/scopes.json``.
+
+    ``admin``: domain-wide delegation to CHATSYNC_ADMIN_SUBJECT with Chat admin access
+    (chat.admin.memberships, useAdminAccess=true): adds, removes and changes roles in any existing
+    space of the organization, whether or not the Chat app is in it
+    (developers.google.com/workspace/chat/admin-privileges). ``app``: the runtime account acts as
+    the Chat app (chat.app.memberships, approved once by an admin): it must be a member of each
+    space, changes roles only in spaces it created and removes managers only as their creator
+    (developers.google.com/workspace/chat/authenticate-authorize-chat-app, .../update-members,
+    spaces.members.delete reference), so it cannot manage existing people-made spaces.
+    Unset with CHATSYNC_ACCESS_TOKEN (the emulator's fixed token): the mode its principal stands
+    for, ``admin`` for ``user:<email>`` (an admin's delegated token), else ``app``."""
 
     admin_subject: str = ""
     """CHATSYNC_ADMIN_SUBJECT: the Workspace admin impersonated in ``admin`` mode and for
@@ -69,6 +85,27 @@ class Settings:
     directory_token: str = ""
     """CHATSYNC_DIRECTORY_TOKEN: a fixed bearer token for Directory reads (emulator only).
     Empty: same as CHATSYNC_ACCESS_TOKEN."""
+
+    app_token: str = ""
+    """CHATSYNC_APP_TOKEN: a fixed bearer token for the calls the Chat app makes itself (the
+    scope table's ``app`` sets: Workspace Events, and every Chat call in app mode); emulator
+    only, e.g. ``app`` beside CHATSYNC_ACCESS_TOKEN=user:<admin> in admin mode. Empty: same as
+    CHATSYNC_ACCESS_TOKEN."""
+
+    token_uri: str = "https://oauth2.googleapis.com/token"
+    """CHATSYNC_TOKEN_URI: the OAuth 2.0 token endpoint delegated (domain-wide) tokens are
+    exchanged at. Only the emulator's tenant tests change it (``<emulator>/token``)."""
+
+    iam_endpoint: str = "https://iamcredentials.googleapis.com/"
+    """CHATSYNC_IAM_ENDPOINT: base URL of the IAM Credentials API whose signBlob signs the
+    delegation JWTs (keyless). google-auth's ``iam.Signer`` has no setting for it, so requests
+    for Google's host are sent here instead; only the emulator's tenant tests change it."""
+
+    allow_demo_spaces: bool = False
+    """CHATSYNC_ALLOW_DEMO_SPACES: let a rules file name the demo's spaces (``spaces/AAAA...`` of
+    the demo seed) against Google's Chat API. Without it such a rules file is refused at cold
+    start: the demo's rules must never be deployed as production rules. Against a loopback
+    emulator the demo's spaces are always allowed (they exist nowhere else)."""
 
     state_backend: str = "sqlite"
     """CHATSYNC_STATE_BACKEND: where dedup watermarks, held plans and the audit trail live:
@@ -132,6 +169,13 @@ class Settings:
     """CHATSYNC_STORAGE_ENDPOINT: Cloud Storage base URL for the snapshot upload; a local fake
     in tests."""
 
+    def __post_init__(self) -> None:
+        if not self.auth_mode:
+            # The emulator's fixed token names its principal: ``user:<email>`` acts as a person
+            # (an admin, as delegation does), anything else as the Chat app.
+            app = bool(self.access_token) and not self.access_token.startswith("user:")
+            object.__setattr__(self, "auth_mode", "app" if app else "admin")
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if environ is None else environ
@@ -145,6 +189,12 @@ class Settings:
                 continue
             values[f.name] = _parse(var, raw, f.default)
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if "rules_file" not in values and any(env.get(m) for m in DEPLOYED_MARKERS):
+            raise ConfigError(
+                "CHATSYNC_RULES_FILE is not set in a deployed function (K_SERVICE is set): "
+                "name your rules file (Terraform variable rules_file); the demo's rules.yaml "
+                "is never used as a default in a deployment"
+            )
         settings = cls(**values)
         settings.validate()
         return settings
@@ -164,6 +214,8 @@ class Settings:
             ("CHATSYNC_CHAT_ENDPOINT", self.chat_endpoint),
             ("CHATSYNC_DIRECTORY_ENDPOINT", self.directory_endpoint),
             ("CHATSYNC_EVENTS_ENDPOINT", self.events_endpoint),
+            ("CHATSYNC_TOKEN_URI", self.token_uri),
+            ("CHATSYNC_IAM_ENDPOINT", self.iam_endpoint),
             ("CHATSYNC_STORAGE_ENDPOINT", self.storage_endpoint),
         ):
             if not url.startswith(("http://", "https://")):
@@ -187,6 +239,11 @@ class Settings:
             )
         if self.max_attempts < 1:
             raise ConfigError(f"CHATSYNC_MAX_ATTEMPTS={self.max_attempts!r} must be at least 1")
+
+    @property
+    def static_tokens(self) -> bool:
+        """Fixed bearer tokens (the local emulator) instead of Google credentials."""
+        return bool(self.access_token or self.directory_token or self.app_token)
 
     @property
     def events_topic(self) -> str:

@@ -10,10 +10,12 @@
     │   ├── ReadOnlySnapshot      a write asked of a snapshot (it only answers reads)
     │   ├── InvalidResourceName   a Chat resource name that fails validation (no request is sent)
     │   └── ChatPermissionDenied  400/403 from Chat: the admin must fix something
+    │       └── SpaceUnreachable  403/404 for one space: skip it, record it, apply the others
     ├── RetryableError            another delivery may succeed; may carry ``delay`` seconds
     │   ├── ChatRateLimited       429
     │   ├── ChatUnavailable       5xx, timeouts, connection errors
-    │   └── DirectoryUnavailable  the Directory failed transiently
+    │   ├── DirectoryUnavailable  the Directory failed transiently
+    │   └── CredentialsRefused    no token: delegation or signing refused (redelivered until fixed)
     └── ChatApiError              base of every Chat HTTP failure (status + truncated body)
 
 Callers decide with ``isinstance(e, RetryableError)``, never by status code.
@@ -107,6 +109,19 @@ class ChatPermissionDenied(ChatApiError, PermanentError):
     """400 / 403 / 404-on-space: configuration the admin must fix; retrying will not help."""
 
 
+class SpaceUnreachable(ChatPermissionDenied):
+    """403 / 404 from Chat for one managed space: it does not exist, the Chat app is not in it
+    (app auth), or this deployment may not change it (app auth outside spaces it created). The
+    space is skipped for the event, logged with its fix and recorded for the reconcile
+    (``app.broken``); the other spaces apply."""
+
+    def __init__(
+        self, message: str, *, space: str, status: int, reason: str = "", body: str = ""
+    ) -> None:
+        super().__init__(message, status=status, reason=reason, body=body)
+        self.space = space
+
+
 class ChatRateLimited(ChatApiError, RetryableError):
     """429 RESOURCE_EXHAUSTED."""
 
@@ -141,6 +156,13 @@ class ChatUnavailable(ChatApiError, RetryableError):
 
 class DirectoryUnavailable(RetryableError):
     """The Directory could not be read right now."""
+
+
+class CredentialsRefused(RetryableError):
+    """No token: the token endpoint refused the exchange (e.g. ``unauthorized_client``: a scope
+    the Admin console does not allow for the client id) or IAM refused to sign. Retryable on
+    purpose: the message is redelivered (then dead-lettered and replayable) until an admin fixes
+    it, never acked and lost; ``chatsync doctor`` names the scope to add."""
 
 
 class PersonNotFound(PermanentError):

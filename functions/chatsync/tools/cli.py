@@ -26,6 +26,7 @@ COMMANDS = (
     "bench",
     "scim",
     "webhooks",
+    "doctor",
 )
 
 

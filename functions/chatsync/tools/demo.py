@@ -195,6 +195,7 @@ def run_demo(out: Any = sys.stdout) -> int:
             "CHATSYNC_DIRECTORY_ENDPOINT": emu.url,
             "CHATSYNC_ACCESS_TOKEN": "app",
             "CHATSYNC_RULES_FILE": str(DEMO_RULES),
+            "CHATSYNC_ALLOW_DEMO_SPACES": "true",
             "CHATSYNC_STATE_BACKEND": "sqlite",
             "CHATSYNC_STATE_PATH": str(Path(tmp) / "state.sqlite3"),
             "CHATSYNC_LOG_FORMAT": "json",

@@ -5,6 +5,9 @@ Reads the Directory (people, groups, nested groups) and every managed space's ro
 ``--out PLAN.json`` saves the plan with its premises for review (``chatsync apply PLAN.json``
 applies exactly it, or refuses if Chat moved since). Without either, the plan is applied and
 recorded in the audit trail under a run id (``chatsync revert RUN`` undoes it).
+
+A managed space Chat answers 403 or 404 for is skipped and every other space is applied; the
+command then exits 1 naming each such space with its fix (``broken_spaces`` in ``--json``).
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ def scope(ruleset: Any, names: list[str] | None) -> list[SpaceName] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chatsync.app import plan_files, reconciling
+    from chatsync.app import broken, plan_files, reconciling
     from chatsync.app.pipeline import new_run_id
     from chatsync.domain import rendering
     from chatsync.runtime import build_pipeline
@@ -84,20 +87,30 @@ def run(args: argparse.Namespace) -> int:
                 rules=settings.rules_file,
             )
             plan_files.write(saved, args.out)
+        unreachable = _unreachable(the_plan.unreachable, settings.auth_mode)
         if args.json:
-            print(json.dumps(rendering.plan_json(the_plan.operations, the_plan.skipped), indent=2))
+            body = rendering.plan_json(the_plan.operations, the_plan.skipped)
+            if unreachable:
+                body["broken_spaces"] = unreachable
+            print(json.dumps(body, indent=2))
         else:
             sys.stdout.write(rendering.plan_text(the_plan.operations, the_plan.skipped, names))
             if args.out:
                 print(f"\nSaved to {args.out}. Apply exactly this plan: chatsync apply {args.out}")
-        return 0
+            _print_broken(unreachable)
+        return 1 if unreachable else 0
     run_id = new_run_id("reconcile")
     result, report = reconciling.run(pipeline.deps(), run_id=run_id, log=log, spaces=spaces)
     the_plan = result.plan
     failures = len(report.retryable_failures) + len(report.permanent_failures)
+    recorded = dict(broken.listed(pipeline.store))
+    unreachable = [
+        _broken_json(space, recorded.get(space), settings.auth_mode) for space in report.broken
+    ]
     if args.json:
         body = rendering.plan_json(the_plan.operations, the_plan.skipped)
         body.update(run_id=run_id, outcomes=report.summary(), extra=_plain(report.extra))
+        body["broken_spaces"] = unreachable
         print(json.dumps(body, indent=2))
     else:
         sys.stdout.write(rendering.plan_text(the_plan.operations, the_plan.skipped, names))
@@ -107,7 +120,45 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {key}: {value}")
         if report.results:
             print(f"Undo it: chatsync revert {run_id}")
-    return 1 if failures else 0
+        _print_broken(unreachable)
+    return 1 if failures or unreachable else 0
+
+
+def _unreachable(found: Any, auth_mode: str) -> list[dict[str, Any]]:
+    from chatsync.app import broken
+
+    return [
+        {
+            "space": u.space,
+            "status": u.status,
+            "error": u.detail,
+            "fix": broken.fix(u.status, auth_mode),
+        }
+        for u in found
+    ]
+
+
+def _broken_json(space: str, doc: dict[str, Any] | None, auth_mode: str) -> dict[str, Any]:
+    from chatsync.app import broken
+
+    doc = doc or {}
+    status = int(doc.get("status", 0))
+    return {
+        "space": space,
+        "status": status,
+        "error": doc.get("error", ""),
+        "fix": doc.get("fix") or broken.fix(status, auth_mode),
+        "pending": doc.get("pending", []),
+    }
+
+
+def _print_broken(spaces: list[dict[str, Any]]) -> None:
+    if not spaces:
+        return
+    print(f"\n{len(spaces)} managed space(s) skipped: Chat refused them (the others were applied):")
+    for item in spaces:
+        print(f"  {item['space']}: {item['status']}; fix: {item['fix']}")
+        print(f"chatsync: space {item['space']} skipped ({item['status']})", file=sys.stderr)
 
 
 def _plain(extra: dict[str, object]) -> dict[str, object]:
