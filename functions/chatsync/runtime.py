@@ -7,7 +7,7 @@ from typing import Any
 
 from chatsync.app.logs import Logger
 from chatsync.app.pipeline import Pipeline
-from chatsync.app.ports import SnapshotSink
+from chatsync.app.ports import Notifier, NullNotifier, SnapshotSink
 from chatsync.app.retrying import RetryPolicy
 from chatsync.app.settings import Settings
 from chatsync.domain.rules import Ruleset
@@ -24,6 +24,7 @@ def build_pipeline(
     from chatsync.adapters.store import open_store
     from chatsync.adapters.workspace_events import WorkspaceEvents
     from chatsync.app import deployment
+    from chatsync.app.observing import ObservedChat
     from chatsync.app.retrying import RetryingDirectory, RetryingReads
     from chatsync.domain.rules import load_rules
 
@@ -65,24 +66,27 @@ def build_pipeline(
     limits = Limits(
         writes_per_minute=settings.writes_per_minute, reads_per_minute=settings.reads_per_minute
     )
+    log = log or Logger(
+        stream=sys.stdout,
+        level=settings.log_level,
+        hash_emails=settings.hash_emails,
+        sink=sink,
+        fmt=settings.log_format,
+        secrets=(settings.access_token, settings.directory_token, settings.app_token),
+    )
+    # Innermost, the failed-answer log line: it sees every answer, retried ones included.
+    observed = ObservedChat(rest, log)
     return Pipeline(
         ruleset=ruleset,
         chat=RateLimitedChat(
-            RetryingReads(rest, policy=RetryPolicy(max_attempts=settings.max_attempts)), limits
+            RetryingReads(observed, policy=RetryPolicy(max_attempts=settings.max_attempts)),
+            limits,
         ),
         directory=RetryingDirectory(
             directory, policy=RetryPolicy(max_attempts=settings.max_attempts)
         ),
         store=store if store is not None else open_store(settings),
-        log=log
-        or Logger(
-            stream=sys.stdout,
-            level=settings.log_level,
-            hash_emails=settings.hash_emails,
-            sink=sink,
-            fmt=settings.log_format,
-            secrets=(settings.access_token, settings.directory_token, settings.app_token),
-        ),
+        log=log,
         policy=RetryPolicy(max_attempts=settings.max_attempts),
         dry_run=settings.dry_run,
         drift_mode=settings.drift_mode,
@@ -90,6 +94,21 @@ def build_pipeline(
         events_topic=settings.events_topic,
         auth_mode=settings.auth_mode,
         snapshot_sink=snapshot_sink,
+        notifier=notifier(settings, sets),
+    )
+
+
+def notifier(settings: Settings, sets: Any) -> Notifier:
+    """The admin space's messages (CHATSYNC_ADMIN_SPACE), or nothing when none is set."""
+    if not settings.admin_space:
+        return NullNotifier()
+    from chatsync.adapters.chat.messages import ChatMessages
+
+    return ChatMessages(
+        sets.for_method("chat.spaces.messages.create"),
+        endpoint=settings.chat_endpoint,
+        space=settings.admin_space,
+        timeout=settings.request_timeout,
     )
 
 

@@ -83,13 +83,13 @@ def test_doctor_reports_app_auth_in_a_user_created_space_before_any_write(
     emulator: Any, doctor: Any
 ) -> None:
     """App mode: Company announcements was created by a person and the rules make someone its
-    owner, so doctor warns that roles cannot change there, with the Terraform fix; the
+    owner, so doctor fails it (roles cannot change there), with the Terraform fix; the
     app-created spaces are ok; and no write was tried."""
     checks = doctor(auth_mode="app")
 
     created = {c.subject.split(" ")[0]: c for c in by_check(checks, "app_created")}
     announce = created["spaces/AAAAannounce"]
-    assert announce.status == "warn"
+    assert announce.status == "fail"
     assert "created by a person" in announce.detail and "owner" in announce.detail
     assert 'auth_mode = "admin"' in announce.fix
     assert created["spaces/AAAAengineering"].status == "ok"

@@ -91,7 +91,10 @@ class CredentialSets:
             directory = all(s.startswith("admin.directory.") for s in credential_set.scopes)
             own = settings.directory_token if directory else ""
             if not credential_set.delegated:
-                own = settings.app_token
+                # The Chat app's own calls (chat.bot, chat.app.*): an emulator user token
+                # (``user:...``, standing for delegated admin access) is not the app's.
+                shared = settings.access_token
+                own = settings.app_token or ("app" if shared.startswith("user:") else "")
             token = own or settings.access_token
             return _static(token or settings.directory_token or settings.app_token)
         if credential_set.delegated:

@@ -146,21 +146,36 @@ def check_response(exc: BaseException, *, call: str) -> errors.SyncError:
         if delay is None and header_delay:
             delay = _seconds(header_delay)
         text = f"{call} -> {status} {reason or ''} {message}".strip()
+        space = space_of(call)
         if status == 429:
             return errors.ChatRateLimited(
-                text, status=status, reason=reason, body=body, delay=delay
+                text, status=status, reason=reason, body=body, delay=delay, space=space
             )
         if status >= 500:
             return errors.ChatUnavailable(
-                text, status=status, reason=reason, body=body, delay=delay
+                text, status=status, reason=reason, body=body, delay=delay, space=space
             )
         fix = _FIXES.get(reason, "")
         return errors.ChatPermissionDenied(
-            f"{text}; {fix}" if fix else text, status=status, reason=reason, body=body
+            f"{text}; {fix}" if fix else text,
+            status=status,
+            reason=reason,
+            body=body,
+            space=space,
         )
     if isinstance(exc, (TimeoutError, socket.timeout, ConnectionError, OSError)):
         return errors.ChatUnavailable(f"{call} -> {type(exc).__name__}: {exc}", status=0)
     return errors.ChatUnavailable(f"{call} -> {type(exc).__name__}: {exc}", status=0)
+
+
+_SPACE = re.compile(r"(?<![\w/])spaces/[A-Za-z0-9_-]+")
+
+
+def space_of(call: str) -> str:
+    """The Chat space a call names (``spaces.members.get spaces/S/members/M`` -> ``spaces/S``),
+    or empty: the error carries it, so log lines and notifications can say which space."""
+    match = _SPACE.search(call)
+    return match.group(0) if match else ""
 
 
 def _content(exc: Any) -> str:

@@ -43,6 +43,21 @@ def topic_names(config: Path = PUBSUB_JSON) -> dict[str, str]:
     return {str(t["key"]): str(t["topic"]) for t in doc["topics"]}
 
 
+DEAD_LETTER_SUBSCRIPTION_SUFFIX = "-dlq-inspect"
+"""``dead_letter_subscription_suffix`` of ``terraform/pubsub.json`` (when the file is absent)."""
+
+
+def dead_letter_subscriptions(config: Path = PUBSUB_JSON) -> dict[str, str]:
+    """The pull subscription on each stream's dead-letter topic, per key: ``<topic>-dlq-inspect``
+    (named as ``terraform/pubsub.json`` and ``scripts/local_pubsub.py`` name it)."""
+    try:
+        doc = json.loads(config.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {k: t + DEAD_LETTER_SUBSCRIPTION_SUFFIX for k, t in topic_names(config).items()}
+    suffix = str(doc["dead_letter_subscription_suffix"])
+    return {str(t["key"]): str(t["topic"]) + suffix for t in doc["topics"]}
+
+
 def publish(
     batch: Sequence[messages.TestMessage],
     *,

@@ -15,11 +15,11 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
-from chatsync.app import records
+from chatsync.app import notifying, records
 from chatsync.app.deps import Deps
 from chatsync.app.logs import Logger
 from chatsync.app.ports import StateStore
-from chatsync.domain import errors, planning
+from chatsync.domain import errors, notices, planning
 from chatsync.domain.model import Email, SpaceName
 
 KIND = records.BROKEN_SPACES
@@ -96,6 +96,13 @@ def note(
             KIND,
             space,
             functools.partial(_merged, item=item, advice=advice, run_id=run_id, now=now),
+        )
+    if merged and not deps.options.dry_run:
+        # The admin space hears of it once a day per space (app.notifying dedupes by key).
+        notifying.spaces_unmanageable(
+            deps,
+            [notices.Unmanageable(s, i.status, i.detail, "") for s, i in sorted(merged.items())],
+            log=log,
         )
     return tuple(sorted(merged))
 

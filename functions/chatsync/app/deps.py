@@ -11,7 +11,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from chatsync.app.logs import Logger
-from chatsync.app.ports import ChatMembers, Directory, SnapshotSink, StateStore, WorkspaceEvents
+from chatsync.app.ports import (
+    ChatMembers,
+    Directory,
+    Notifier,
+    NullNotifier,
+    SnapshotSink,
+    StateStore,
+    WorkspaceEvents,
+)
 from chatsync.app.retrying import RetryPolicy
 from chatsync.domain.model import Email, SpaceName, SpaceType
 from chatsync.domain.rules import Ruleset
@@ -79,5 +87,7 @@ class Deps:
     person_locks: PersonLocks = field(default_factory=PersonLocks)
     instance: str = "local"
     """This instance's name in per-person leases (see app.leasing)."""
+    notifier: Notifier = field(default_factory=NullNotifier)
+    """The admin space (see app.notifying); posts nothing unless one is configured."""
     snapshot_sink: SnapshotSink | None = None
     """Where a full reconcile publishes its snapshot (CHATSYNC_SNAPSHOT_URI); None: nowhere."""

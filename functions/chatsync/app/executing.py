@@ -43,6 +43,8 @@ class OpResult:
     after: Role | None = None
     unreachable: int = 0
     """403 or 404 when Chat refused the space itself (``SpaceUnreachable``); else 0."""
+    http_status: int | None = None
+    """The HTTP status of the Chat answer that failed it (0: no answer), None if none failed."""
 
     @property
     def space(self) -> SpaceName:
@@ -223,7 +225,7 @@ class Executor:
                 f"not attempted: Chat answered {stopped.unreachable} for {op.space}",
                 before,
                 after,
-                stopped.unreachable,
+                unreachable=stopped.unreachable,
             )
         if stopped is not None:
             # Later steps of a space depend on earlier ones (add before promote, new owner
@@ -253,13 +255,36 @@ class Executor:
             )
             return OpResult(op, outcome, attempts[0], detail, before, after)
         except errors.RetryableError as exc:
-            return OpResult(op, Outcome.FAILED_RETRYABLE, attempts[0], str(exc), before, after)
+            return OpResult(
+                op,
+                Outcome.FAILED_RETRYABLE,
+                attempts[0],
+                str(exc),
+                before,
+                after,
+                http_status=_status(exc),
+            )
         except errors.SpaceUnreachable as exc:
             return OpResult(
-                op, Outcome.FAILED_PERMANENT, attempts[0], str(exc), before, after, exc.status
+                op,
+                Outcome.FAILED_PERMANENT,
+                attempts[0],
+                str(exc),
+                before,
+                after,
+                unreachable=exc.status,
+                http_status=exc.status,
             )
         except errors.PermanentError as exc:
-            return OpResult(op, Outcome.FAILED_PERMANENT, attempts[0], str(exc), before, after)
+            return OpResult(
+                op,
+                Outcome.FAILED_PERMANENT,
+                attempts[0],
+                str(exc),
+                before,
+                after,
+                http_status=_status(exc),
+            )
 
     def _once(self, op: Operation, progress: list[Membership]) -> tuple[Outcome, str]:
         """One try at *op*. *progress* keeps a created membership across tries, so a retry after
@@ -280,6 +305,10 @@ class Executor:
             Membership(space=op.space, email=op.email, role=op.old, name=op.name)
         )
         return Outcome.APPLIED, op.name
+
+
+def _status(exc: errors.SyncError) -> int | None:
+    return exc.status if isinstance(exc, errors.ChatApiError) else None
 
 
 def _failed(result: OpResult | None) -> bool:

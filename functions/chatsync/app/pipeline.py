@@ -18,7 +18,15 @@ from chatsync.app import applying, approving, handling, person_sync, reconciling
 from chatsync.app.deps import Deps, Options, PersonLocks, SpaceTypes
 from chatsync.app.executing import Report
 from chatsync.app.logs import Logger
-from chatsync.app.ports import ChatMembers, Directory, SnapshotSink, StateStore, WorkspaceEvents
+from chatsync.app.ports import (
+    ChatMembers,
+    Directory,
+    Notifier,
+    NullNotifier,
+    SnapshotSink,
+    StateStore,
+    WorkspaceEvents,
+)
 from chatsync.app.retrying import RetryPolicy
 from chatsync.domain import events as ev
 from chatsync.domain import planning, safety
@@ -49,6 +57,8 @@ class Pipeline:
     person_locks: PersonLocks = field(default_factory=PersonLocks)
     instance: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     """This instance's name in per-person leases (see app.leasing)."""
+    notifier: Notifier = field(default_factory=NullNotifier)
+    """Posts held plans, drift and unmanageable spaces to the admin space (app.notifying)."""
     snapshot_sink: SnapshotSink | None = None
     """Where a full reconcile publishes its snapshot (see app.snapshots)."""
 
@@ -74,6 +84,7 @@ class Pipeline:
             space_types=self.space_types,
             person_locks=self.person_locks,
             instance=self.instance,
+            notifier=self.notifier,
             snapshot_sink=self.snapshot_sink,
         )
 

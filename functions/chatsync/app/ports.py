@@ -1,8 +1,8 @@
 """The ports: what the use cases need from the edges, as protocols and plain values.
 
 Adapters implement them (``adapters.chat``, ``adapters.directory``, ``adapters.store``,
-``adapters.workspace_events``); tests may pass any object of the same shape. Nothing here does
-I/O.
+``adapters.workspace_events``, ``adapters.dead_letters``); tests may pass any object of the same
+shape. Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -121,6 +121,47 @@ class SnapshotSink(Protocol):
 
     def publish(self, snapshot: Snapshot) -> None:
         """Replace the stored snapshot with ``snapshot``."""
+
+
+# -- Pub/Sub dead letters -----------------------------------------------------------------------
+
+
+class DeadLetters(Protocol):
+    """How many messages wait on a dead-letter subscription (``chatsync status --project``)."""
+
+    def waiting(self, subscription: str) -> int:
+        """Messages waiting on ``subscription`` (a short name), without consuming any."""
+
+
+# -- Notifications ------------------------------------------------------------------------------
+
+
+class Notifier(Protocol):
+    """Posts messages to the admin space as the Chat app (``adapters.chat.messages``)."""
+
+    @property
+    def space(self) -> str:
+        """The admin space (``spaces/S``); empty: notifications are off."""
+
+    def post(self, text: str, *, key: str) -> str:
+        """Create a text message; return its name. The same ``key`` creates one message only
+        (a repeat returns the first). Raises ``ChatApiError`` when Chat refuses it."""
+
+    def check(self) -> str:
+        """The admin space's display name; ``ChatApiError`` if the app cannot reach it (404:
+        the Chat app is not a member, so it cannot post there)."""
+
+
+class NullNotifier:
+    """The ``Notifier`` when no admin space is configured (``CHATSYNC_ADMIN_SPACE`` unset)."""
+
+    space = ""
+
+    def post(self, text: str, *, key: str) -> str:
+        return ""
+
+    def check(self) -> str:
+        return ""
 
 
 # -- State --------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from chatsync.app import applying, broken, deferred, facts, presence, snapshots
+from chatsync.app import applying, broken, deferred, facts, presence, records, snapshots
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Outcome, Report
 from chatsync.app.logs import Logger
@@ -118,7 +118,9 @@ def survey(
 def run(
     deps: Deps, *, run_id: str, log: Logger, spaces: Sequence[SpaceName] | None = None
 ) -> tuple[Survey, Report]:
-    """Survey, apply (a dry run if the pipeline is one) and settle due deferred events."""
+    """Survey, apply (a dry run if the pipeline is one) and settle due deferred events; then
+    one ``full reconcile completed`` line and, unless a dry run, a ``runs`` record."""
+    started = deps.clock()
     due = deferred.due_events(deps.store, deps.clock()) if spaces is None else []
     result = survey(deps, log=log, spaces=spaces, due=due)
     report = applying.execute(
@@ -154,7 +156,34 @@ def run(
         managed = {s.name for s in deps.ruleset.spaces}
         gone = [space for space, _ in broken.listed(deps.store) if space not in managed]
         broken.heal(deps, gone, run_id=run_id, log=log, why="no longer in the rules")
+    finished(deps, run_id=run_id, started=started, report=report, full=spaces is None, log=log)
     return result, report
+
+
+def finished(
+    deps: Deps, *, run_id: str, started: float, report: Report, full: bool, log: Logger
+) -> None:
+    """The line the "no completed full reconcile" alert counts, and the record
+    ``chatsync status`` lists (``records.RUNS``)."""
+    counts = report.summary()
+    log.info(
+        "full reconcile completed" if full else "reconcile of some spaces completed",
+        run_id=run_id,
+        full=full,
+        held=report.held,
+        **counts,
+    )
+    if deps.options.dry_run:
+        return
+    record: records.RunRecord = {
+        "kind": "reconcile" if full else "reconcile_spaces",
+        "started_at": started,
+        "finished_at": deps.clock(),
+        "dry_run": False,
+        "held": report.held,
+        "counts": counts,
+    }
+    deps.store.put_doc(records.RUNS, run_id, dict(record))
 
 
 def space_state(

@@ -41,7 +41,10 @@ class Recorder:
         if result.outcome in (*LANDED, Outcome.DRY_RUN):
             self.log.info(describe(op), **fields)
         else:
-            self.log.error(f"{describe(op)} failed: {result.detail}", **fields)
+            # http_status: the metrics count 429 and 401/403 by this field, not the message text.
+            self.log.error(
+                f"{describe(op)} failed: {result.detail}", http_status=result.http_status, **fields
+            )
         if result.outcome in LANDED:
             self.entries.append(
                 AuditEntry(

@@ -66,6 +66,13 @@ a pending deferred event never expires). Leases matter for ``leasing.TTL`` secon
 snapshots and group changes never expire: they are a person's facts and the order of their
 group memberships."""
 
+NOTIFICATIONS = "notifications"
+"""Key: the notice key (``domain.notices``). A message posted to the admin space
+(``Notification``): a key found here is never posted again."""
+
+RUNS = "runs"
+"""Key: the run id. A full reconcile that finished, with its counts (``RunRecord``)."""
+
 KINDS = (
     HR_SNAPSHOT,
     GROUP_CHANGES,
@@ -77,6 +84,8 @@ KINDS = (
     SAFETY_WINDOW,
     DROPPED,
     BROKEN_SPACES,
+    NOTIFICATIONS,
+    RUNS,
 )
 
 
@@ -165,6 +174,12 @@ class DroppedMessage(TypedDict, total=False):
     error: str
     error_type: str
     expires_at: float
+    at: float
+    """When it was dropped (records written before this field have none)."""
+    http_status: int
+    """For a Chat error: the HTTP status."""
+    space: str
+    """For a Chat error: the space the call was about."""
 
 
 class BrokenSpace(TypedDict, total=False):
@@ -182,3 +197,25 @@ class BrokenSpace(TypedDict, total=False):
     """People whose changes there wait for the reconcile (the newest, at most 200)."""
     runs: list[str]
     """Event ids / run ids that met it (the newest, at most 20)."""
+
+
+class Notification(TypedDict):
+    at: float
+    notice: str
+    """``domain.notices.KINDS``."""
+    space: str
+    """The admin space it was posted to."""
+    message: str
+    """The Chat message name (``spaces/S/messages/M``)."""
+
+
+class RunRecord(TypedDict):
+    kind: str
+    """``reconcile``."""
+    started_at: float
+    finished_at: float
+    dry_run: bool
+    held: str | None
+    """The plan id when a safety limit held the run's plan."""
+    counts: dict[str, int]
+    """``Report.summary()``: applied, failed_retryable, failed_permanent, skipped, ..."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from chatsync.domain.errors import ConfigError
+from chatsync.domain.model import SPACE_NAME
 
 PREFIX = "CHATSYNC_"
 
@@ -135,6 +136,11 @@ class Settings:
     """CHATSYNC_CHAT_EVENTS_TOPIC: ``projects/P/topics/T`` the drift subscriptions deliver to.
     Empty: ``projects/<project>/topics/chatsync-chat-events`` (terraform/pubsub.json)."""
 
+    admin_space: str = ""
+    """CHATSYNC_ADMIN_SPACE: ``spaces/<id>`` where the Chat app posts held plans, drift and spaces
+    it can no longer manage (app.notifying). The Chat app must be a member of it. Empty: no
+    notifications (the log lines and ``chatsync status`` still say everything)."""
+
     writes_per_minute: float = 300.0
     """CHATSYNC_WRITES_PER_MINUTE: membership writes (create, patch, delete) per minute this
     instance may send. Chat allows 300 per project across every instance of every function:
@@ -208,6 +214,11 @@ class Settings:
         _choice("CHATSYNC_AUTH_MODE", self.auth_mode, AUTH_MODES)
         _choice("CHATSYNC_STATE_BACKEND", self.state_backend, STATE_BACKENDS)
         _choice("CHATSYNC_DRIFT_MODE", self.drift_mode, DRIFT_MODES)
+        if self.admin_space and not SPACE_NAME.fullmatch(self.admin_space):
+            raise ConfigError(
+                f"CHATSYNC_ADMIN_SPACE={self.admin_space!r} is not a space name "
+                "(expected spaces/<id>, e.g. spaces/AAAAchatsyncadmins)"
+            )
         _choice("CHATSYNC_LOG_LEVEL", self.log_level, ("DEBUG", "INFO", "WARNING", "ERROR"))
         _choice("CHATSYNC_LOG_FORMAT", self.log_format, ("json", "text"))
         for var, url in (

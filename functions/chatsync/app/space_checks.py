@@ -4,7 +4,7 @@
 ``members``: its roster is readable with the deployment's members credentials. In app mode,
 ``app_created``: app authentication changes roles only in spaces the Chat app created and removes
 managers only as their creator (developers.google.com/workspace/chat/update-members;
-spaces.members.delete reference), so a person-made space where the rules need that is a warn. In
+spaces.members.delete reference), so a person-made space where the rules need that fails. In
 admin mode, ``app_member``: drift subscriptions are made by the Chat app, which must be in the
 space (developers.google.com/workspace/chat/authenticate-authorize-chat-app).
 """
@@ -112,7 +112,7 @@ def _creator(deps: DoctorDeps, managed: Space, subject: str) -> Check:
     return Check(
         "app_created",
         subject,
-        "warn",
+        "fail",
         "created by a person, not the Chat app: app authentication can add and remove members "
         f"here but cannot change roles or remove managers ({'; '.join(needs)}); those changes "
         "would be refused (403) and the space reported as broken",

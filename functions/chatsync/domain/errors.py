@@ -96,13 +96,20 @@ class InvalidResourceName(PermanentError):
 
 
 class ChatApiError(SyncError):
-    """A failed Chat or Directory API call: HTTP status, Google status name and a short body."""
+    """A failed Chat or Directory API call: HTTP status, Google status name and a short body.
 
-    def __init__(self, message: str, *, status: int, reason: str = "", body: str = "") -> None:
+    ``space`` is the Chat space the call was about (``spaces/S``), or empty: log lines and the
+    admin-space notification of a space chatsync can no longer manage name it.
+    """
+
+    def __init__(
+        self, message: str, *, status: int, reason: str = "", body: str = "", space: str = ""
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.reason = reason
         self.body = body[:256]
+        self.space = space
 
 
 class ChatPermissionDenied(ChatApiError, PermanentError):
@@ -133,8 +140,9 @@ class ChatRateLimited(ChatApiError, RetryableError):
         reason: str = "",
         body: str = "",
         delay: float | None = None,
+        space: str = "",
     ) -> None:
-        ChatApiError.__init__(self, message, status=status, reason=reason, body=body)
+        ChatApiError.__init__(self, message, status=status, reason=reason, body=body, space=space)
         self.delay = delay
 
 
@@ -149,8 +157,9 @@ class ChatUnavailable(ChatApiError, RetryableError):
         reason: str = "",
         body: str = "",
         delay: float | None = None,
+        space: str = "",
     ) -> None:
-        ChatApiError.__init__(self, message, status=status, reason=reason, body=body)
+        ChatApiError.__init__(self, message, status=status, reason=reason, body=body, space=space)
         self.delay = delay
 
 

@@ -23,6 +23,7 @@ COMMANDS = (
     "revert",
     "audit",
     "approve",
+    "status",
     "bench",
     "scim",
     "webhooks",
