@@ -1,10 +1,11 @@
 """``chatsync explain PERSON [SPACE]``: why a person holds (or would hold) each role.
 
-Prints the facts read from the Directory (groups, nested groups included), every rule that
-applies to the space(s) with whether it matched and the condition that decided it (with the
-actual value), and the resulting role per managed space. With a live Chat connection it also
-reads the person's current membership and says what a reconcile would do, with the same
-reasons a plan line and a log record carry.
+Prints the person's facts as every path reads them (the latest HR event merged with the
+Directory, groups with nested groups), each with its source (hr or directory) and as-of time;
+every rule that applies to the space(s) with whether it matched and the condition that decided
+it (with the actual value); and the resulting role per managed space. With a live Chat
+connection it also reads the person's current membership and says what a reconcile would do,
+with the same reasons a plan line and a log record carry.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from chatsync.tools.commands.subcommands import Subcommands
 def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "explain",
-        help="facts, each rule matched or not and why, and the resulting role",
+        help="facts with their sources, each rule matched or not and why, the resulting role",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -36,20 +37,18 @@ def register(sub: Subcommands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from chatsync.app import facts
+    from chatsync.domain.model import Account
     from chatsync.domain.plan_codec import op_json
     from chatsync.domain.rules import explain
     from chatsync.runtime import build_pipeline
 
     log = logger(args)
     pipeline = build_pipeline(settings_from(args, dry_run=True), log=log)
-    known = True
+    found = facts.of(pipeline.deps(), args.person)
+    person = found.person
+    known = person.account is not Account.DELETED
     try:
-        person = pipeline.directory.get_person(args.person)
-    except errors.PersonNotFound:
-        known = False
-        person = facts.person(pipeline.deps(), args.person)
-    try:
-        explanation = explain(pipeline.ruleset, person, args.space)
+        explanation = explain(pipeline.ruleset, person, args.space, sources=found.sources)
     except ValueError as exc:
         raise errors.ConfigError(str(exc)) from None
     spaces = [s.space for s in explanation.spaces]

@@ -1,8 +1,9 @@
 """``chatsync plan``: what would change, without changing anything. Two modes:
 
 Messages -- chatsync plan MESSAGES... [--rules FILE]
-  Decode the replayable message files, read live memberships, and print what the function
-  would do with them. Nothing is written to Chat.
+  Decode the replayable message files, read live memberships and the state the functions keep
+  (processed events, watermarks, each person's latest HR snapshot and group changes), and print
+  what the function would do with them. Nothing is written to Chat or to that state.
 
 Rules review -- chatsync plan --rules NEW.yaml [--against OLD.yaml] [--snapshot FILE]
   The membership changes that switching from OLD (default: the deployed rules,
@@ -27,6 +28,7 @@ import argparse
 import json
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from chatsync.app.logs import Logger
@@ -90,12 +92,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_messages(args: argparse.Namespace) -> int:
-    from chatsync.adapters.store import MemoryStore
+    from chatsync.adapters.store import MemoryStore, StateStore, open_store
+    from chatsync.adapters.store.read_through import ReadThroughStore
     from chatsync.runtime import build_pipeline
 
     settings = settings_from(args, dry_run=True)
     quiet = Logger(level="ERROR", stream=sys.stderr, fmt="text")
-    pipeline = build_pipeline(settings, log=quiet, store=MemoryStore())
+    # The functions' state, read and never written, so the messages meet the facts they would.
+    absent = settings.state_backend == "sqlite" and not Path(settings.state_path).exists()
+    base: StateStore = MemoryStore() if absent else open_store(settings)  # creates no file
+    pipeline = build_pipeline(settings, log=quiet, store=ReadThroughStore(base))
     operations: list[planning.Operation] = []
     skipped: list[planning.Skipped] = []
     rejected: list[dict[str, str]] = []
