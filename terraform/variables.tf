@@ -244,6 +244,17 @@ variable "drift_mode" {
   }
 }
 
+variable "admin_space" {
+  type        = string
+  description = "Chat space (spaces/...) where the Chat app posts held plans, drift and spaces it can no longer manage (CHATSYNC_ADMIN_SPACE). The app must be a member of it; chatsync doctor checks. Empty: no notifications."
+  default     = ""
+
+  validation {
+    condition     = var.admin_space == "" || can(regex("^spaces/[A-Za-z0-9_-]{1,128}$", var.admin_space))
+    error_message = "admin_space must be empty or a Chat space name, spaces/<id>."
+  }
+}
+
 variable "max_attempts" {
   type        = number
   description = "Tries per API call within one delivery before the message goes back to Pub/Sub (CHATSYNC_MAX_ATTEMPTS)."

@@ -172,6 +172,7 @@ def build_doctor(settings: Settings, *, project: str = "", store: Any = None) ->
         project=project,
         customer=settings.directory_customer,
         rules_file=settings.rules_file,
+        notifier=notifier(settings, sets),
         rules_problem=problem,
     )
 
