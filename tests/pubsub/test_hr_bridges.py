@@ -8,17 +8,12 @@ out; a group ``PATCH`` adding a member puts him in the space the rules give that
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.hr_sources.conftest import entra_user, patch_op
+from tests.hr_sources.conftest import entra_user, patch_op, scim_send, scim_server
 
 from .conftest import PROJECT, Stack
 
@@ -33,37 +28,12 @@ GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 def scim(pubsub: Any) -> Iterator[str]:
     """``chatsync scim serve`` publishing to the Pub/Sub emulator; yields its base URL."""
     env = {**os.environ, "PUBSUB_EMULATOR_HOST": pubsub.host, "GOOGLE_CLOUD_PROJECT": PROJECT}
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "chatsync.tools.cli", "scim", "serve"),
-            *("--port", "0", "--token", TOKEN),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("SCIM base URL: "), f"the SCIM server did not start: {line!r}"
-        yield line.removeprefix("SCIM base URL: ").strip()
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
+    with scim_server(TOKEN, env) as base:
+        yield base
 
 
 def send(method: str, url: str, body: object) -> dict[str, Any]:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        method=method,
-        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/scim+json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        text = answer.read()
-    return dict(json.loads(text)) if text else {}
+    return scim_send(TOKEN, method, url, body)
 
 
 def test_entra_create_and_disable_move_a_person_in_and_out_of_her_space(
