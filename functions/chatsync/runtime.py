@@ -21,7 +21,7 @@ def build_pipeline(
     from chatsync.adapters import credentials
     from chatsync.adapters.chat.ratelimit import Limits, RateLimitedChat
     from chatsync.adapters.chat.rest import RestChatMembers
-    from chatsync.adapters.directory import DirectoryClient
+    from chatsync.adapters.directory import DirectoryClient, DirectoryMapping
     from chatsync.adapters.store import open_store
     from chatsync.adapters.workspace_events import WorkspaceEvents
     from chatsync.app import deployment
@@ -42,6 +42,7 @@ def build_pipeline(
         endpoint=settings.directory_endpoint,
         customer=settings.directory_customer,
         timeout=settings.request_timeout,
+        mapping=DirectoryMapping.parse(settings.directory_schema, settings.directory_fields),
     )
     rest = RestChatMembers(
         sets.for_method,
@@ -177,6 +178,7 @@ def build_doctor(settings: Settings, *, project: str = "", store: Any = None) ->
         project=project,
         customer=settings.directory_customer,
         rules_file=settings.rules_file,
+        notifier=notifier(settings, sets),
         rules_problem=problem,
     )
 

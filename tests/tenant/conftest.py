@@ -78,6 +78,7 @@ def real_env(emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         "CHATSYNC_EVENTS_ENDPOINT": emulator.url,
         "CHATSYNC_RULES_FILE": str(DEMO_RULES),
         "CHATSYNC_ALLOW_DEMO_SPACES": "true",
+        "CHATSYNC_ADMIN_SPACE": "spaces/AAAAchatsyncadmins",
         "CHATSYNC_STATE_BACKEND": "sqlite",
         "CHATSYNC_STATE_PATH": str(tmp_path / "state.sqlite3"),
     }

@@ -109,8 +109,8 @@ def test_admin_mode_needs_a_subject() -> None:
 
 
 def test_short_lived_records_carry_their_expiry() -> None:
-    """Leases, applied deferred events, dropped messages and person snapshots get expires_at;
-    other kinds are left as they are."""
+    """Leases, applied deferred events and dropped messages get expires_at; other kinds (HR
+    snapshots and group changes among them: they are facts) are left as they are."""
     from chatsync.adapters.store import MemoryStore
 
     store = MemoryStore()
@@ -118,9 +118,10 @@ def test_short_lived_records_carry_their_expiry() -> None:
     lease = store.get_doc(records.LEASE, "ana@example.com")
     assert lease is not None
     assert lease["expires_at"] == 100.0 + records.TTL[records.LEASE]
-    for kind in (records.DEFERRED, records.DROPPED, records.PERSON_FACTS):
+    for kind in (records.DEFERRED, records.DROPPED):
         assert records.expiring(kind, {"a": 1}, now=5.0) == {
             "a": 1,
             "expires_at": 5.0 + records.TTL[kind],
         }
-    assert records.expiring(records.PRESENCE, {"a": 1}, now=5.0) == {"a": 1}
+    for kind in (records.PRESENCE, records.HR_SNAPSHOT, records.GROUP_CHANGES):
+        assert records.expiring(kind, {"a": 1}, now=5.0) == {"a": 1}

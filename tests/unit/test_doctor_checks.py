@@ -147,3 +147,32 @@ def test_json_has_exactly_the_contract_keys() -> None:
     """``--json`` objects carry check, subject, status, detail, fix and nothing else."""
     (first, *_) = doctor.run(deps())
     assert set(first.to_json()) == {"check", "subject", "status", "detail", "fix"}
+
+
+@dataclass
+class FakeNotifier:
+    space: str = "spaces/AAAAadmins"
+    refuse: bool = False
+
+    def post(self, text: str, *, key: str) -> str:
+        raise AssertionError("doctor never posts")
+
+    def check(self) -> str:
+        if self.refuse:
+            raise errors.ChatPermissionDenied("spaces.get -> 404 NOT_FOUND", status=404)
+        return "chatsync admins"
+
+
+def test_the_admin_space_is_checked_the_app_must_be_able_to_post_there() -> None:
+    """Reachable: ok naming the space; the app not in it: fail with how to add it; none set:
+    a warn that held plans are only logged."""
+    ok = doctor.run(deps(notifier=FakeNotifier()))
+    assert [(c.subject, c.status) for c in ok if c.check == "admin_space"] == [
+        ("spaces/AAAAadmins", "ok")
+    ]
+    refused = doctor.run(deps(notifier=FakeNotifier(refuse=True)))
+    (fail,) = [c for c in refused if c.check == "admin_space"]
+    assert fail.status == "fail" and "Add apps" in fail.fix and doctor.failed(refused)
+    unset = doctor.run(deps(notifier=FakeNotifier(space="")))
+    (warn,) = [c for c in unset if c.check == "admin_space"]
+    assert warn.status == "warn" and "admin_space" in warn.fix

@@ -1,20 +1,30 @@
 """The Directory edge: people and their groups from the Admin SDK Directory API.
 
-A person event carries its own snapshot; a group or audit-log event does not, so the person's
-facts are re-read here (users.get, groups.list by userKey, walking up nested groups). The full
-reconcile reads everyone (users.list) and every group's members (members.list with
-includeDerivedMembership) once.
+``users.get`` gives a person's Directory record and ``groups.list`` (by userKey, walking up
+through groups that contain groups) their groups; the full reconcile reads everyone
+(``users.list``) and every group's members (``members.list`` with includeDerivedMembership)
+once. ``app.facts`` merges what this edge reads with the latest HR snapshot
+(``domain.facts``): the Directory owns the account state, the org unit and the groups.
 
-Directory fields -> person facts:
+``DirectoryMapping`` below is the one place that says where each fact lives in a Directory
+user (docs/events.md, "Where each fact comes from", shows the same table):
+
     primaryEmail                     email
-    suspended                        employment_status = suspended
+    archived, suspended              account = archived / suspended (else active; a 404 on
+                                     users.get means deleted)
     orgUnitPath                      org_unit_path
     organizations[primary]           title, department, cost_center (costCenter), location
     relations[type=manager]          manager_email
     locations[0].buildingId          location (when organizations has none)
-    customSchemas.<S>.<field>        custom['<S>.<field>'] and custom['<field>']; the fields
-                                     job_level, is_people_manager, employment_status, division
-                                     also fill the person fields of the same name
+    customSchemas.<schema>.<field>   job_level, is_people_manager, employment_status, division:
+                                     the schema is CHATSYNC_DIRECTORY_SCHEMA (default ``HR``),
+                                     the fields CHATSYNC_DIRECTORY_FIELDS (default: the
+                                     attribute's own name)
+    customSchemas.<S>.<field>        custom['<S>.<field>'] for every schema, and
+                                     custom['<field>'] (the configured schema's value first)
+
+Field names are the Directory API's ``User`` resource
+(https://developers.google.com/admin-sdk/directory/reference/rest/v1/users).
 """
 
 from __future__ import annotations
@@ -22,26 +32,81 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from chatsync.adapters.googleapi import MethodServices, execute
 from chatsync.domain import errors
-from chatsync.domain.model import Email, EmploymentStatus, Person, email
+from chatsync.domain.model import Account, Email, EmploymentStatus, Person, email
 
-_MAPPED_CUSTOM = ("job_level", "is_people_manager", "employment_status", "division")
+MAPPABLE = ("job_level", "is_people_manager", "employment_status", "division")
+"""Person attributes a custom schema field may fill."""
 
 
-def person_from_json(user: Mapping[str, Any], groups: frozenset[Email] = frozenset()) -> Person:
+@dataclass(frozen=True, slots=True)
+class DirectoryMapping:
+    """Which custom schema, and which of its fields, hold the HR attributes of a user."""
+
+    schema: str = "HR"
+    """CHATSYNC_DIRECTORY_SCHEMA: the custom schema's name (``customSchemas.<schema>``)."""
+    fields: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({name: name for name in MAPPABLE})
+    )
+    """CHATSYNC_DIRECTORY_FIELDS: person attribute -> field of that schema."""
+
+    @classmethod
+    def parse(cls, schema: str, fields: str) -> DirectoryMapping:
+        """From the settings: ``fields`` is ``attribute=field,...`` (empty: the defaults).
+        Raises ``ConfigError`` naming the variable."""
+        if not schema.strip():
+            raise errors.ConfigError("CHATSYNC_DIRECTORY_SCHEMA is empty (expected a schema name)")
+        if not fields.strip():
+            return cls(schema=schema.strip())
+        mapping: dict[str, str] = {}
+        for item in fields.split(","):
+            attribute, sep, name = (part.strip() for part in item.partition("="))
+            if not sep or not attribute or not name:
+                raise errors.ConfigError(
+                    f"CHATSYNC_DIRECTORY_FIELDS: {item.strip()!r} is not attribute=field"
+                )
+            if attribute not in MAPPABLE:
+                raise errors.ConfigError(
+                    f"CHATSYNC_DIRECTORY_FIELDS: {attribute!r} is not one of {', '.join(MAPPABLE)}"
+                )
+            mapping[attribute] = name
+        return cls(schema=schema.strip(), fields=MappingProxyType(mapping))
+
+
+def account_of(user: Mapping[str, Any]) -> Account:
+    """``archived`` and ``suspended`` are the User resource's booleans."""
+    if user.get("archived"):
+        return Account.ARCHIVED
+    if user.get("suspended"):
+        return Account.SUSPENDED
+    return Account.ACTIVE
+
+
+def person_from_json(
+    user: Mapping[str, Any],
+    groups: frozenset[Email] = frozenset(),
+    mapping: DirectoryMapping | None = None,
+) -> Person:
+    """A Directory ``User`` resource as a person (see the module docstring for the fields)."""
+    mapping = mapping or DirectoryMapping()
     orgs = [o for o in user.get("organizations") or () if isinstance(o, dict)]
     org = next((o for o in orgs if o.get("primary")), orgs[0] if orgs else {})
+    schemas = {k: v for k, v in (user.get("customSchemas") or {}).items() if isinstance(v, dict)}
     custom: dict[str, str] = {}
-    for schema, values in (user.get("customSchemas") or {}).items():
-        if not isinstance(values, dict):
-            continue
-        for key, value in values.items():
+    for schema in sorted(schemas, key=lambda name: name != mapping.schema):
+        for key, value in schemas[schema].items():
             text = _text(value)
             custom[f"{schema}.{key}"] = text
             custom.setdefault(key, text)
+    own = schemas.get(mapping.schema, {})
+    mapped = {
+        attribute: _text(own[name]) for attribute, name in mapping.fields.items() if name in own
+    }
     manager = next(
         (
             r.get("value")
@@ -50,10 +115,11 @@ def person_from_json(user: Mapping[str, Any], groups: frozenset[Email] = frozens
         ),
         None,
     )
-    status = EmploymentStatus.SUSPENDED if user.get("suspended") else EmploymentStatus.ACTIVE
-    if not user.get("suspended") and custom.get("employment_status"):
+    account = account_of(user)
+    status = EmploymentStatus.ACTIVE if account is Account.ACTIVE else EmploymentStatus.SUSPENDED
+    if account is Account.ACTIVE and mapped.get("employment_status"):
         with contextlib.suppress(ValueError):
-            status = EmploymentStatus(custom["employment_status"])
+            status = EmploymentStatus(mapped["employment_status"])
     location = org.get("location")
     if not location:
         locations = [x for x in user.get("locations") or () if isinstance(x, dict)]
@@ -63,16 +129,17 @@ def person_from_json(user: Mapping[str, Any], groups: frozenset[Email] = frozens
         employment_status=status,
         google_user_id=str(user["id"]) if user.get("id") else None,
         title=org.get("title") or None,
-        job_level=custom.get("job_level") or None,
+        job_level=mapped.get("job_level") or None,
         department=org.get("department") or None,
-        division=custom.get("division") or None,
+        division=mapped.get("division") or None,
         cost_center=org.get("costCenter") or None,
         location=location or None,
         org_unit_path=user.get("orgUnitPath") or None,
-        is_people_manager=custom.get("is_people_manager", "").lower() == "true",
+        is_people_manager=mapped.get("is_people_manager", "").lower() == "true",
         manager_email=_maybe_email(manager),
         custom=custom,
         groups=groups,
+        account=account,
     )
 
 
@@ -101,11 +168,13 @@ class DirectoryClient:
         endpoint: str,
         customer: str = "my_customer",
         timeout: float = 30.0,
+        mapping: DirectoryMapping | None = None,
     ) -> None:
         self._services = MethodServices(
             "admin", "directory_v1", credentials, endpoint=endpoint, timeout=timeout
         )
         self._customer = customer
+        self.mapping = mapping or DirectoryMapping()
         self.calls = 0
 
     def _execute(self, method: str, build: Callable[[Any], Any], *, call: str) -> Any:
@@ -140,7 +209,7 @@ class DirectoryClient:
             call=f"directory users.get {key}",
         )
         primary = str(user.get("primaryEmail", key))
-        return person_from_json(user, self.groups_of(primary))
+        return person_from_json(user, self.groups_of(primary), self.mapping)
 
     def groups_of(self, member: str) -> frozenset[Email]:
         """Every group ``member`` belongs to, walking up through groups that contain groups."""
@@ -188,7 +257,8 @@ class DirectoryClient:
             address = _maybe_email(user.get("primaryEmail"))
             if address is None:
                 continue
-            people.append(person_from_json(user, frozenset(memberships.get(address, ()))))
+            groups = frozenset(memberships.get(address, ()))
+            people.append(person_from_json(user, groups, self.mapping))
         return people
 
     def group_members(self, group: Email) -> frozenset[Email]:

@@ -13,6 +13,7 @@ from chatsync.app.ports import (
     ChatMembers,
     CreatorProbe,
     DirectoryProbe,
+    Notifier,
     PubSubInventory,
     StateStore,
     TokenProbe,
@@ -83,6 +84,8 @@ class DoctorDeps:
     rules_file: str = ""
     rules_problem: str = ""
     """Why the deployment would refuse the rules file at cold start (``app.deployment``)."""
+    notifier: Notifier | None = None
+    """The admin space's messages (``CHATSYNC_ADMIN_SPACE``); None or an empty space: off."""
 
 
 def failed(checks: Sequence[Check]) -> bool:

@@ -24,6 +24,7 @@ DEMO_SPACES = frozenset(
         "spaces/AAAAlisbon",
         "spaces/AAAAannounce",
         "spaces/AAAAsocial",
+        "spaces/AAAAchatsyncadmins",
         "spaces/GGGGlunch",
         "spaces/DDDDceo-comms",
     }

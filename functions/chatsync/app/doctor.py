@@ -60,6 +60,7 @@ def run(deps: DoctorDeps) -> list[Check]:
             usable.append(managed.name)
     checks += _events(deps, usable)
     checks += _pubsub(deps)
+    checks += _admin_space(deps)
     checks += _recorded(deps)
     return checks
 
@@ -220,6 +221,37 @@ def _pubsub(deps: DoctorDeps) -> Iterator[Check]:
         )
         return
     yield Check("pubsub", subject, "ok", "every topic and subscription of terraform/pubsub.json")
+
+
+def _admin_space(deps: DoctorDeps) -> Iterator[Check]:
+    """The Chat app can post held plans and broken spaces to the admin space (it must be a
+    member: developers.google.com/workspace/chat/create-messages, app authentication)."""
+    notifier = deps.notifier
+    if notifier is None:
+        return
+    if not notifier.space:
+        yield Check(
+            "admin_space",
+            "CHATSYNC_ADMIN_SPACE",
+            "warn",
+            "no admin space: held plans and spaces chatsync cannot manage are only logged",
+            "create a space for the admins, add the Chat app to it, and set Terraform variable "
+            "admin_space (CHATSYNC_ADMIN_SPACE) to its name, spaces/...",
+        )
+        return
+    try:
+        name = notifier.check()
+    except errors.SyncError as exc:
+        yield Check(
+            "admin_space",
+            notifier.space,
+            "fail",
+            f"the Chat app cannot reach the admin space: {short(exc)}",
+            "add the Chat app to the space (in Chat: the space > Apps & integrations > Add apps), "
+            "or correct Terraform variable admin_space",
+        )
+        return
+    yield Check("admin_space", notifier.space, "ok", f"the Chat app can post in {name!r}")
 
 
 def _recorded(deps: DoctorDeps) -> Iterator[Check]:

@@ -2,8 +2,9 @@
 
 Someone changed a membership directly: in the Chat UI, the admin console, another app — or
 chatsync itself, whose own writes come back as events too. The event is a reason to look, never
-a command: the person's facts are read from the Directory, their decision for that one space is
-made, the membership is read live, and the difference is planned.
+a command: the person's facts are read (``app.facts``: the latest HR snapshot merged with the
+Directory, as on every path), their decision for that one space is made, the membership is read
+live, and the difference is planned.
 
 * An empty plan: the space already agrees with the rules. Every echo of chatsync's own change
   lands here, as does a manual change the rules allow.
@@ -30,7 +31,6 @@ from chatsync.app.logs import Logger
 from chatsync.app.person_sync import plan_person
 from chatsync.domain import events as ev
 from chatsync.domain import planning
-from chatsync.domain.model import Email
 from chatsync.domain.plan_codec import op_json
 
 DRIFT = records.DRIFT
@@ -63,7 +63,7 @@ def handle(deps: Deps, event: ev.ChatMembershipEvent, log: Logger) -> Report:
     if key is None:
         log.info("chat membership event without a user: ignored")
         return Report()
-    person = facts.person(deps, Email(key))
+    person = facts.of(deps, key).person
     presence.forget(deps.store, person.email, space)  # the event says: look again
     the_plan, decisions = plan_person(deps, person, log=log, spaces=(space,))
     if the_plan.is_empty:

@@ -48,7 +48,8 @@ class Directory(Protocol):
     """The Directory reads chatsync makes (Admin SDK Directory API, read-only)."""
 
     def get_person(self, key: str) -> Person:
-        """The user by email or id, with groups if the adapter reads them; PersonNotFound."""
+        """The user by email or id, with their account state (``Person.account``) and groups if
+        the adapter reads them; PersonNotFound. Use cases read it through ``app.facts``."""
 
     def groups_of(self, member: str) -> frozenset[Email]:
         """Every group the member belongs to, nested ones included; PersonNotFound."""

@@ -1,10 +1,12 @@
-"""The full reconcile: every managed space against the Directory and the rules, in one pass.
+"""The full reconcile: every managed space against everyone's facts and the rules, in one pass.
 
 Called for the scheduler's tick and ``chatsync reconcile`` (the scheduler's tick and
 ``chatsync reconcile``). Reads, in this order and nothing more:
 
 * the Directory once: ``users.list`` (500 a page), ``groups.list`` and one
-  ``members.list?includeDerivedMembership=true`` per group, so nested groups count;
+  ``members.list?includeDerivedMembership=true`` per group, so nested groups count; and the
+  store's HR snapshots and group changes, one listing each, merged per person by
+  ``app.facts.everyone`` exactly as the event paths merge them;
 * per managed space: ``spaces.get`` (once per instance, cached: DMs and group chats are refused)
   and ``spaces.members.list`` paged at 1000 with ``member.type = "HUMAN"``.
 
@@ -13,7 +15,8 @@ A member the Directory does not know (deleted, external) keeps its ``users/{id}`
 is removed from authoritative spaces like anyone no rule selects.
 
 Deferred (future-dated) HR events that ``app.person_sync`` recorded (``app.deferred``) are
-applied here once due: their snapshot replaces the Directory's facts for that person in this run.
+applied here once due: their snapshot counts as the person's latest HR snapshot in this run
+(unless a newer one is stored), and becomes it once applied.
 
 A space Chat answers 403/404 for is left out of the run (``Plan.unreachable``: logged, recorded
 and reported by ``app.broken``) and every other space applies; a space applied without a failure
@@ -28,18 +31,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from chatsync.app import applying, broken, deferred, presence, records, snapshots
+from chatsync.app import applying, broken, deferred, facts, presence, records, snapshots
 from chatsync.app.deferred import DueEvent
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Outcome, Report
 from chatsync.app.logs import Logger
-from chatsync.app.ports import StateStore
 from chatsync.app.spaces import is_named_space
 from chatsync.domain import errors, planning
 from chatsync.domain.model import (
     Decision,
     Email,
-    EmploymentStatus,
     MemberKind,
     Membership,
     Person,
@@ -75,16 +76,11 @@ def survey(
     spaces: Sequence[SpaceName] | None = None,
     due: Sequence[deferred.DueEvent] = (),
 ) -> Survey:
-    """Read the Directory and every managed space; decide and plan (nothing is written)."""
+    """Read everyone's facts and every managed space; decide and plan (nothing is written)."""
     started = deps.clock()
     ruleset = deps.ruleset
-    people = hr_precedence(list(deps.directory.list_people()), deps.store)
+    people = [found.person for found in facts.everyone(deps, due=due)]
     ids = {f"users/{p.google_user_id}": p.email for p in people if p.google_user_id}
-    if due:
-        snapshots = {d.person.email: d.person for d in due}
-        groups = {p.email: p.groups for p in people}
-        people = [p for p in people if p.email not in snapshots]
-        people += [replace(s, groups=groups.get(s.email, s.groups)) for s in snapshots.values()]
     current: dict[SpaceName, planning.SpaceState] = {}
     refused: dict[SpaceName, errors.SpaceUnreachable] = {}
     for managed in ruleset.spaces:
@@ -223,19 +219,6 @@ def finished(
     }
     # Merged into what ``app.runs`` wrote when a CLI run started (its process, its status).
     deps.store.update_doc(records.RUNS, run_id, lambda doc: {**(doc or {}), **record})
-
-
-def hr_precedence(people: Sequence[Person], store: StateStore) -> list[Person]:
-    """An HR termination (or a pre-hire) outranks a Directory account that is still active:
-    IT often suspends the account days later, and the nightly reconcile must not re-add the
-    leaver meanwhile. A suspended account stays out whatever HR says."""
-    statuses = {key: doc.get("status") for key, doc in store.list_docs(records.HR_STATUS)}
-    return [
-        replace(p, employment_status=EmploymentStatus(statuses[p.email]))
-        if p.active and statuses.get(p.email) in ("terminated", "pre_hire")
-        else p
-        for p in people
-    ]
 
 
 def space_state(

@@ -20,11 +20,13 @@ from typing import Any, TypedDict
 
 from chatsync.domain import holding
 
-PERSON_FACTS = "person_facts"
-"""Key: the HR event id. The person snapshot an applied HR event carried (``PersonFacts``)."""
+HR_SNAPSHOT = "hr_snapshot"
+"""Key: email. The latest HR event applied for the person: its snapshot and where it stands in
+the person's order (``HrSnapshot``; ``app.hr_snapshots``)."""
 
-HR_STATUS = "hr_status"
-"""Key: email. The employment status of the person's latest applied HR event (``HrStatus``)."""
+GROUP_CHANGES = "group_changes"
+"""Key: the member's email. The latest change of each of their group memberships, ordered per
+(group, member) by when it happened (``GroupChanges``; ``app.group_changes``)."""
 
 DEFERRED = "deferred"
 """Key: the event id. A future-dated HR event, applied by the reconcile when due."""
@@ -55,14 +57,15 @@ DAY = 86400.0
 PROCESSED_TTL = 8 * DAY
 """Processed event ids: Pub/Sub retains and redelivers a message for at most 7 days."""
 TTL: dict[str, float] = {
-    PERSON_FACTS: 30 * DAY,
     LEASE: 1 * DAY,
     DEFERRED: 30 * DAY,
     DROPPED: 30 * DAY,
 }
 """Seconds each short-lived kind is kept after its last write (deferred: after it was applied;
-a pending deferred event never expires). Leases matter for ``leasing.TTL`` seconds; person facts
-only while a newer event for the person may still be reconciling."""
+a pending deferred event never expires). Leases matter for ``leasing.TTL`` seconds. HR
+snapshots and group changes never expire: they are a person's facts and the order of their
+group memberships."""
+
 NOTIFICATIONS = "notifications"
 """Key: the notice key (``domain.notices``). A message posted to the admin space
 (``Notification``): a key found here is never posted again."""
@@ -72,8 +75,8 @@ RUNS = "runs"
 applying and whether it got to its end (``RunRecord``)."""
 
 KINDS = (
-    PERSON_FACTS,
-    HR_STATUS,
+    HR_SNAPSHOT,
+    GROUP_CHANGES,
     DEFERRED,
     DRIFT,
     HELD_PLANS,
@@ -102,10 +105,31 @@ class PersonFacts(TypedDict, total=False):
     custom: dict[str, Any]
 
 
-class HrStatus(TypedDict):
-    status: str
-    """``EmploymentStatus`` value."""
+class HrSnapshot(TypedDict):
+    person: PersonFacts
     event_id: str
+    occurred_at: float
+    """Seconds since the epoch: when the HR system recorded the change (the as-of time)."""
+    sequence: int | None
+    recorded_at: float
+    """When chatsync stored it."""
+
+
+class GroupChange(TypedDict):
+    group: str
+    added: bool
+    """False: the member left the group."""
+    occurred_at: float
+    """When it happened: the order per (group, member)."""
+    event_id: str
+    received_at: float
+    """When chatsync received it (it outranks the Directory for ``group_changes_hours``)."""
+
+
+class GroupChanges(TypedDict):
+    member: str
+    changes: list[GroupChange]
+    """One per group: the latest."""
 
 
 class DeferredEvent(TypedDict, total=False):

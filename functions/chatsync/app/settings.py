@@ -66,6 +66,17 @@ class Settings:
     directory_customer: str = "my_customer"
     """CHATSYNC_DIRECTORY_CUSTOMER: customer id for users.list (``my_customer`` = the caller's)."""
 
+    directory_schema: str = "HR"
+    """CHATSYNC_DIRECTORY_SCHEMA: the Directory custom schema holding job_level,
+    is_people_manager, employment_status and division (``customSchemas.<name>``). ``HR`` is
+    what the demo org and the emulator's HR updates use; the mapping is
+    ``adapters.directory.DirectoryMapping``."""
+
+    directory_fields: str = ""
+    """CHATSYNC_DIRECTORY_FIELDS: which field of that schema fills which attribute, as
+    ``attribute=field,...`` (e.g. ``job_level=grade,is_people_manager=manages``). Empty: each
+    attribute from the field of its own name. Listing any replaces the whole mapping."""
+
     access_token: str = ""
     """CHATSYNC_ACCESS_TOKEN: a fixed bearer token instead of Google credentials. For the local
     emulator only (e.g. ``app`` or ``user:admin@example.com``); never set it in production."""

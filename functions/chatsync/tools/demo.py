@@ -6,7 +6,9 @@
 3. A story of HR and group messages (``samples/demo/story/``) is posted as Eventarc-shaped
    CloudEvents; each decision the functions log is printed, and each message the Chat app posts
    in the admin space (a held plan: ``12-group-mistake.json``).
-4. The final rosters are printed, and checked against a full reconcile: nothing left to do.
+4. The final rosters are printed, and checked against a full reconcile reading the functions'
+   own state (the HR snapshots and group changes they stored, merged with the Directory by
+   ``app.facts`` as every path does): nothing left to do.
 """
 
 from __future__ import annotations
@@ -187,7 +189,6 @@ def directory_side_effects(emu: Any, message: messages.TestMessage, seen: dict[s
 
 
 def run_demo(out: Any = sys.stdout) -> int:
-    from chatsync.adapters.store import MemoryStore
     from chatsync.app.logs import Logger
     from chatsync.app.settings import Settings
     from chatsync.runtime import build_pipeline
@@ -220,9 +221,8 @@ def run_demo(out: Any = sys.stdout) -> int:
         )
         settings = Settings.from_env(env)
         quiet = Logger(level="ERROR", stream=sys.stderr, fmt="text")
-        checker = build_pipeline(
-            settings.with_overrides(dry_run=True), log=quiet, store=MemoryStore()
-        )
+        # The functions' own state file: the check reads the facts the events left behind.
+        checker = build_pipeline(settings.with_overrides(dry_run=True), log=quiet)
         before, _ = checker.plan_all(log=quiet)
         print(
             f"Before the story, a full reconcile finds {len(before.operations)} "

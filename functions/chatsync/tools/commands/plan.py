@@ -1,11 +1,13 @@
 """``chatsync plan``: what would change, without changing anything. Two modes:
 
 Messages -- chatsync plan MESSAGES... [--rules FILE]
-  Decode the replayable message files, read live memberships, and print what the function
-  would do with them. Nothing is written to Chat. The messages are planned in order, each
-  against the memberships as the messages before it would leave them (tools.what_if), so a
-  change is listed once however many messages ask for it (a duplicate, a replay, a reconcile
-  after an event), and a hire then a promotion plan an add then a promotion.
+  Decode the replayable message files, read live memberships and the state the functions keep
+  (processed events, watermarks, each person's latest HR snapshot and group changes), and print
+  what the function would do with them. Nothing is written to Chat or to that state. The
+  messages are planned in order, each against the memberships as the messages before it would
+  leave them (tools.what_if), so a change is listed once however many messages ask for it (a
+  duplicate, a replay, a reconcile after an event), and a hire then a promotion plan an add
+  then a promotion.
 
 Rules review -- chatsync plan --rules NEW.yaml [--against OLD.yaml] [--snapshot FILE]
   The membership changes that switching from OLD (default: the deployed rules,
@@ -93,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_messages(args: argparse.Namespace) -> int:
-    from chatsync.adapters.store import MemoryStore
+    from chatsync.adapters.store import open_store
+    from chatsync.adapters.store.read_through import ReadThroughStore
     from chatsync.app.logs import Logger
     from chatsync.domain import errors, events, messages, planning
     from chatsync.domain.rendering import plan_json, plan_text
@@ -103,9 +106,11 @@ def run_messages(args: argparse.Namespace) -> int:
     from chatsync.tools.terminal import Terminal
     from chatsync.tools.what_if import WhatIf
 
-    settings = settings_from(args, state=None, dry_run=True)
+    settings = settings_from(args, state="optional", dry_run=True)
     quiet = Logger(level="ERROR", stream=sys.stderr, fmt="text")
-    pipeline = build_pipeline(settings, log=quiet, store=MemoryStore())
+    # The functions' state, read and never written, so the messages meet the facts they would
+    # (an empty one when none is found: state "optional" creates no file).
+    pipeline = build_pipeline(settings, log=quiet, store=ReadThroughStore(open_store(settings)))
     pipeline.chat = what_if = WhatIf(pipeline.chat)
     batch = messages.load(args.files)
     operations: list[planning.Operation] = []

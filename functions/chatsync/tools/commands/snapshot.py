@@ -1,7 +1,7 @@
 """``chatsync snapshot --out FILE``: the facts and rosters a full plan needs, in one JSON file.
 
-Reads, once and writing nothing: the Directory (every person with their facts and groups, nested
-groups included, HR terminations taking precedence as in the reconcile) and, for every space the
+Reads, once and writing nothing: everyone's facts as the reconcile merges them (the Directory's
+people and groups, nested groups included, with the latest HR snapshots) and, for every space the
 rules manage (and those that --also-rules files manage), its type and its human memberships.
 ``chatsync plan --rules NEW.yaml --snapshot FILE`` then reviews a rules change offline, so CI
 needs no tenant credentials. The scheduled reconcile can refresh one in a bucket after each run:
