@@ -10,6 +10,7 @@ from chatsync.app.pipeline import Pipeline
 from chatsync.app.ports import Notifier, NullNotifier, SnapshotSink
 from chatsync.app.retrying import RetryPolicy
 from chatsync.app.settings import Settings
+from chatsync.domain.errors import ConfigError
 from chatsync.domain.rules import Ruleset
 from chatsync.domain.snapshot_codec import Snapshot
 
@@ -28,6 +29,11 @@ def build_pipeline(
     from chatsync.app.retrying import RetryingDirectory, RetryingReads
     from chatsync.domain.rules import load_rules
 
+    if not settings.rules_file:
+        raise ConfigError(
+            "CHATSYNC_RULES_FILE is not set (expected the path of the rules YAML; Terraform "
+            "sets it from var.rules_file)"
+        )
     ruleset = load_rules(settings.rules_file)
     deployment.refuse_demo_spaces(ruleset, settings)
     sets = credentials.CredentialSets(settings)

@@ -78,7 +78,7 @@ def test_reconcile_applies_every_healthy_space_and_exits_non_zero_naming_the_mis
     env = {**chatsync_env, "CHATSYNC_RULES_FILE": str(broken_rules)}
     chatsync("replay", str(HR / "01-hired.json"), str(HR / "10-terminated.json"), env=env)
 
-    first = chatsync("reconcile", "--json", env=env)
+    first = chatsync("reconcile", "--json", "--yes", env=env)
 
     assert first.returncode == 1, first.stdout + first.stderr
     body = json.loads(first.stdout)
@@ -102,7 +102,9 @@ def test_a_space_dropped_from_the_rules_closes_its_record(
     chatsync("replay", str(HR / "01-hired.json"), env=env)
     assert MISSING in broken_records(chatsync_env["CHATSYNC_STATE_PATH"])
 
-    fixed = chatsync("reconcile", env={**chatsync_env, "CHATSYNC_RULES_FILE": str(DEMO_RULES)})
+    fixed = chatsync(
+        "reconcile", "--yes", env={**chatsync_env, "CHATSYNC_RULES_FILE": str(DEMO_RULES)}
+    )
 
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert MISSING not in broken_records(chatsync_env["CHATSYNC_STATE_PATH"])

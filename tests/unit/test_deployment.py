@@ -32,10 +32,17 @@ def test_a_deployed_function_needs_its_rules_file() -> None:
         Settings.from_env({"K_SERVICE": "chatsync-hr", "CHATSYNC_ADMIN_SUBJECT": "a@x.com"})
 
 
-def test_locally_the_rules_default_to_the_demo_file() -> None:
-    """Outside a deployment the demo's rules.yaml stays the default (CLI convenience)."""
+def test_locally_too_the_rules_are_never_the_demo_file_by_default() -> None:
+    """Outside a deployment there is no default either (the demo's rules would remove real
+    people from real spaces): building the application says which variable to set. The CLI
+    finds the rules by flag, variable or chatsync.toml (tools.locating)."""
+    from chatsync.adapters.store import MemoryStore
+    from chatsync.runtime import build_pipeline
+
     settings = Settings.from_env({"CHATSYNC_ACCESS_TOKEN": "app"})
-    assert Path(settings.rules_file) == DEMO_RULES
+    assert settings.rules_file == ""
+    with pytest.raises(errors.ConfigError, match="CHATSYNC_RULES_FILE is not set"):
+        build_pipeline(settings, store=MemoryStore())
 
 
 def _build(**overrides: Any) -> Any:

@@ -33,7 +33,7 @@ import urllib.parse
 from typing import Any
 
 from chatsync.app.settings import Settings
-from chatsync.domain import scopes
+from chatsync.domain import errors, scopes
 
 IAM_HOST = "iamcredentials.googleapis.com"
 CLOUD_PLATFORM = scopes.SCOPE_URL + "cloud-platform"
@@ -99,9 +99,7 @@ class CredentialSets:
             return _static(token or settings.directory_token or settings.app_token)
         if credential_set.delegated:
             return self._delegated(credential_set.urls)
-        import google.auth
-
-        credentials, _project = google.auth.default(scopes=list(credential_set.urls))
+        credentials, _project = _default(settings, list(credential_set.urls))
         return credentials
 
     def _delegated(self, urls: tuple[str, ...]) -> Any:
@@ -124,10 +122,9 @@ class CredentialSets:
     def _runtime_account(self) -> tuple[Any, str]:
         """The runtime account's own credentials (``cloud-platform``, to call IAM) and email."""
         if self._source is None:
-            import google.auth
             from google.auth.transport.requests import Request
 
-            source, _project = google.auth.default(scopes=[CLOUD_PLATFORM])
+            source, _project = _default(self.settings, [CLOUD_PLATFORM])
             account = self.settings.service_account or str(
                 getattr(source, "service_account_email", "")
             )
@@ -142,10 +139,31 @@ def storage_credentials(settings: Settings) -> Any:
     """For the snapshot upload (``adapters.bucket``): the runtime account, as itself."""
     if settings.access_token:
         return _static(settings.access_token)
-    import google.auth
-
-    credentials, _project = google.auth.default(scopes=list(STORAGE_SCOPES))
+    credentials, _project = _default(settings, list(STORAGE_SCOPES))
     return credentials
+
+
+def _default(settings: Settings, urls: list[str]) -> Any:
+    """Application Default Credentials, or ``CredentialsRefused`` saying how to provide them
+    (retryable: a deployment without credentials must not ack its events; the CLI says it as
+    a configuration error)."""
+    import google.auth
+    from google.auth import exceptions
+
+    try:
+        return google.auth.default(scopes=urls)
+    except exceptions.DefaultCredentialsError:
+        endpoints = {settings.chat_endpoint, settings.directory_endpoint}
+        local = [e for e in sorted(endpoints) if "googleapis.com" not in e]
+        hint = (
+            f"the endpoint {local[0]} is not Google's: for the local emulator pass "
+            "--token app (CHATSYNC_ACCESS_TOKEN=app)"
+            if local
+            else "run `gcloud auth application-default login`, or set "
+            "GOOGLE_APPLICATION_CREDENTIALS to a key file (on Cloud Functions the runtime "
+            "service account is used)"
+        )
+        raise errors.CredentialsRefused(f"no Google credentials found: {hint}") from None
 
 
 def _static(token: str) -> Any:

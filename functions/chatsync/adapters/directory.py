@@ -182,6 +182,8 @@ class DirectoryClient:
         self.calls += 1
         try:
             return execute(build(self._services.service(method)), method=method, call=call)
+        except (errors.EndpointError, errors.CredentialsRefused):
+            raise  # a setting to fix, not the Directory being down
         except errors.RetryableError as error:
             raise errors.DirectoryUnavailable(str(error), delay=error.delay) from error
         except errors.ChatApiError as error:

@@ -146,6 +146,14 @@ def check_response(exc: BaseException, *, call: str) -> errors.SyncError:
         if delay is None and header_delay:
             delay = _seconds(header_delay)
         text = f"{call} -> {status} {reason or ''} {message}".strip()
+        if 400 <= status < 500 and status != 429 and not _is_google_error(body):
+            # Google APIs answer every error with a JSON error envelope; a page (HTML from a
+            # web server, a proxy's text) means the endpoint is not the API at all.
+            return errors.EndpointError(
+                f"{call} -> {status} from {_where(exc)}: the server did not answer like a "
+                f"Google API ({_kind(body)}); check the endpoint URL (--endpoint, "
+                "CHATSYNC_CHAT_ENDPOINT / CHATSYNC_DIRECTORY_ENDPOINT)"
+            )
         space = space_of(call)
         if status == 429:
             return errors.ChatRateLimited(
@@ -163,9 +171,35 @@ def check_response(exc: BaseException, *, call: str) -> errors.SyncError:
             body=body,
             space=space,
         )
+    if isinstance(exc, ValueError):
+        # googleapiclient could not parse a 2xx answer as JSON: not a Google API either.
+        return errors.EndpointError(
+            f"{call}: the answer is not JSON ({exc}); the server is not a Google API: check "
+            "the endpoint URL (--endpoint, CHATSYNC_CHAT_ENDPOINT / CHATSYNC_DIRECTORY_ENDPOINT)"
+        )
     if isinstance(exc, (TimeoutError, socket.timeout, ConnectionError, OSError)):
         return errors.ChatUnavailable(f"{call} -> {type(exc).__name__}: {exc}", status=0)
     return errors.ChatUnavailable(f"{call} -> {type(exc).__name__}: {exc}", status=0)
+
+
+def _is_google_error(body: str) -> bool:
+    """True for Google's error envelope: ``{"error": {"code": ..., "status": ...}}``."""
+    try:
+        return isinstance(json.loads(body).get("error"), dict)
+    except (ValueError, AttributeError):
+        return False
+
+
+def _kind(body: str) -> str:
+    start = body.lstrip()[:15].lower()
+    if start.startswith(("<!doctype html", "<html")):
+        return "an HTML page"
+    return "a body that is not Google's JSON error" if start else "an empty body"
+
+
+def _where(exc: Any) -> str:
+    uri = str(getattr(exc, "uri", "") or "")
+    return uri.split("?", 1)[0] or "the endpoint"
 
 
 _SPACE = re.compile(r"(?<![\w/])spaces/[A-Za-z0-9_-]+")

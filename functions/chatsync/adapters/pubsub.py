@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from chatsync.domain import messages
+from chatsync.domain import errors, messages
 
 PUBSUB_JSON = Path(__file__).resolve().parents[3] / "terraform" / "pubsub.json"
 """The one source of truth for topic names (present in a checkout, not in the deployed source)."""
@@ -76,16 +76,20 @@ def publish(
         timeout: seconds to wait for each publish to be acknowledged by the server.
 
     Raises:
-        ValueError: a message has neither data nor attributes (Pub/Sub rejects those).
+        Unpublishable: a message has neither data nor attributes (Pub/Sub rejects those), or
+            names no known topic.
+        errors.ConfigError: no emulator and no credentials, an emulator that does not
+            answer, or a topic that does not exist (the message says what to start or create).
+        errors.RetryableError: Pub/Sub did not acknowledge a message within ``timeout``.
     """
     names = dict(topics) if topics is not None else topic_names()
     for message in batch:
         if not message.data and not message.attributes:
             msg = f"{message.origin}: Pub/Sub rejects a message with neither data nor attributes"
-            raise ValueError(msg)
+            raise Unpublishable(msg)
         if message.topic not in names:
             msg = f"{message.origin}: no topic name for {message.topic!r} (known: {sorted(names)})"
-            raise ValueError(msg)
+            raise Unpublishable(msg)
     client = _client(emulator_host or os.environ.get("PUBSUB_EMULATOR_HOST"))
     futures = []
     for message in batch:
@@ -100,22 +104,78 @@ def publish(
         )
         # Wait for each one: a failed publish pauses its ordering key, and waiting keeps
         # the cross-key order of a story too (the tests rely on it).
-        futures[-1].result(timeout=timeout)
+        _wait(futures[-1], timeout=timeout, what=f"publishing {message.origin} to {path}")
     return [str(f.result(timeout=timeout)) for f in futures]
 
 
+class Unpublishable(errors.ConfigError, ValueError):
+    """A test message Pub/Sub would refuse; nothing was sent."""
+
+
+PROBE_SECONDS = 3.0
+"""How long to try to reach an emulator before saying it is not there (the client itself
+would wait for the whole publish timeout, then fail without naming the host)."""
+
+
+def _wait(future: Any, *, timeout: float, what: str) -> None:
+    from google.api_core import exceptions
+
+    try:
+        future.result(timeout=timeout)
+    except exceptions.NotFound as exc:
+        raise errors.ConfigError(
+            f"{what}: {exc.message}: create the topics (scripts/pubsub-emulator creates them "
+            "on the emulator; terraform/ in a project)"
+        ) from None
+    except exceptions.GoogleAPICallError as exc:
+        raise errors.RetryableError(f"{what}: {exc}") from None
+    except TimeoutError:
+        raise errors.RetryableError(
+            f"{what}: Pub/Sub did not acknowledge it within {timeout:g}s"
+        ) from None
+
+
 def _client(emulator_host: str | None) -> Any:
+    from google.auth import exceptions
     from google.cloud import pubsub_v1  # type: ignore[attr-defined,unused-ignore]
 
     ordering = pubsub_v1.types.PublisherOptions(enable_message_ordering=True)
     if not emulator_host:
-        return pubsub_v1.PublisherClient(publisher_options=ordering)
+        try:
+            return pubsub_v1.PublisherClient(publisher_options=ordering)
+        except exceptions.DefaultCredentialsError:
+            raise errors.ConfigError(
+                "PUBSUB_EMULATOR_HOST is not set and there are no Google credentials: start "
+                "the local emulator (scripts/pubsub-emulator prints the export line) and set "
+                "PUBSUB_EMULATOR_HOST, or run `gcloud auth application-default login` to "
+                "publish to a real project"
+            ) from None
+    _probe(emulator_host)
     import grpc  # type: ignore[import-untyped]
     from google.pubsub_v1.services.publisher.transports import PublisherGrpcTransport
 
     # An explicit insecure channel instead of setting PUBSUB_EMULATOR_HOST for the process.
     transport = PublisherGrpcTransport(channel=grpc.insecure_channel(emulator_host))
     return pubsub_v1.PublisherClient(publisher_options=ordering, transport=transport)
+
+
+def _probe(host: str) -> None:
+    """``ConfigError`` naming the host if nothing listens there."""
+    import socket
+
+    name, _, port = host.rpartition(":")
+    try:
+        with socket.create_connection((name or "127.0.0.1", int(port)), timeout=PROBE_SECONDS):
+            return
+    except ValueError:
+        raise errors.ConfigError(
+            f"PUBSUB_EMULATOR_HOST={host!r} is not HOST:PORT (scripts/pubsub-emulator prints it)"
+        ) from None
+    except OSError as exc:
+        raise errors.ConfigError(
+            f"cannot reach the Pub/Sub emulator at {host} (PUBSUB_EMULATOR_HOST): "
+            f"{exc.strerror or exc}; start it with scripts/pubsub-emulator"
+        ) from None
 
 
 def expected_resources(project: str, config: Path = PUBSUB_JSON) -> tuple[list[str], list[str]]:

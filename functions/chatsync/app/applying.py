@@ -1,4 +1,5 @@
-"""Apply a plan: through the safety gate, the executor, the audit trail and presence records.
+"""Apply a plan: through the safety gate, the executor (which journals each write in the audit
+trail as it happens) and presence records.
 
 A space Chat answers 403/404 for, while planning (``Plan.unreachable``), in the gate or in the
 executor, is skipped, logged with its fix and recorded (``app.broken``); the rest applies and
@@ -34,7 +35,7 @@ def execute(
     the_plan, held = _gated(deps, the_plan, current, scope=scope, run_id=run_id, log=log)
     if held is not None:
         return replace(held, broken=broken.note(deps, the_plan.unreachable, run_id=run_id, log=log))
-    recorder = recording.Recorder(log, run_id=run_id, clock=deps.clock)
+    recorder = recording.Recorder(log, run_id=run_id, clock=deps.clock, store=deps.store)
     recorder.skipped(the_plan.skipped)
     executor = Executor(
         deps.chat,
@@ -43,6 +44,8 @@ def execute(
         dry_run=deps.options.dry_run,
         on_result=recorder,
         workers=deps.options.workers,
+        journal=recorder,
+        controls=deps.controls,
     )
     report = executor.apply(the_plan)
     refused = [
@@ -54,7 +57,6 @@ def execute(
         report,
         broken=broken.note(deps, [*the_plan.unreachable, *refused], run_id=run_id, log=log),
     )
-    recorder.flush(deps.store)
     if track_presence:
         presence.track(deps.store, report)
     if not the_plan.operations and not the_plan.skipped:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from chatsync.app.executing import Controls
 from chatsync.app.logs import Logger
 from chatsync.app.ports import (
     ChatMembers,
@@ -91,3 +92,5 @@ class Deps:
     """The admin space (see app.notifying); posts nothing unless one is configured."""
     snapshot_sink: SnapshotSink | None = None
     """Where a full reconcile publishes its snapshot (CHATSYNC_SNAPSHOT_URI); None: nowhere."""
+    controls: Controls = field(default_factory=Controls)
+    """A stop flag and a watcher for applies (the CLI's Ctrl-C and progress bar)."""

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from chatsync.app import applying, approving, handling, person_sync, reconciling
 from chatsync.app.deps import Deps, Options, PersonLocks, SpaceTypes
-from chatsync.app.executing import Report
+from chatsync.app.executing import Controls, Report
 from chatsync.app.logs import Logger
 from chatsync.app.ports import (
     ChatMembers,
@@ -61,6 +61,8 @@ class Pipeline:
     """Posts held plans, drift and unmanageable spaces to the admin space (app.notifying)."""
     snapshot_sink: SnapshotSink | None = None
     """Where a full reconcile publishes its snapshot (see app.snapshots)."""
+    controls: Controls = field(default_factory=Controls)
+    """A stop flag and a watcher for applies (set by the CLI; the functions leave it empty)."""
 
     def deps(self) -> Deps:
         """The dependencies as they are now, for one use case call."""
@@ -86,6 +88,7 @@ class Pipeline:
             instance=self.instance,
             notifier=self.notifier,
             snapshot_sink=self.snapshot_sink,
+            controls=self.controls,
         )
 
     def handle(self, event: ev.Event) -> Report:

@@ -8,7 +8,7 @@ shape. Nothing here does I/O.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from chatsync.domain.model import Email, Membership, Person, Role, SpaceName, SpaceType
@@ -183,9 +183,24 @@ class Watermark:
         return self.occurred_at > other.occurred_at
 
 
+INTENT = "intent"
+"""``AuditEntry.outcome`` of the line written *before* a write is sent (see ``journal``)."""
+
+UNCONFIRMED = "unconfirmed"
+"""What the trail shows for an intent that no outcome followed: the write was in flight when
+the run stopped (killed, crashed, or still running); it may or may not have landed."""
+
+FAILED = ("failed_retryable", "failed_permanent")
+
+
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """One applied (or attempted) change, durable and queryable by person, space and run."""
+    """One applied (or attempted) change, durable and queryable by person, space and run.
+
+    Each write is journaled twice as it happens: an ``intent`` line before the call, then the
+    outcome line after it, both under the same ``op_id``. ``journal`` folds them back into one
+    entry per change, so a run that died mid-way still shows what it had sent.
+    """
 
     run_id: str
     at: float
@@ -198,6 +213,9 @@ class AuditEntry:
     membership: str = ""
     event_id: str = ""
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    op_id: str = ""
+    """Links an operation's intent and outcome lines (empty in entries written before both
+    were journaled)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -207,6 +225,24 @@ class AuditEntry:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AuditEntry:
         return cls(**{**data, "reasons": tuple(data.get("reasons") or ())})
+
+
+def journal(rows: Sequence[AuditEntry]) -> list[AuditEntry]:
+    """The audit trail from the stored lines, oldest first: per ``op_id`` the outcome line
+    replaces its intent; an intent with no outcome is shown as ``unconfirmed``; a failed
+    write (nothing changed) is left out, as it always was. Stores call it in ``audit``."""
+    last: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        if row.op_id:
+            last[row.op_id] = index
+    trail = []
+    for index, row in enumerate(rows):
+        if row.op_id and last[row.op_id] != index:
+            continue
+        if row.outcome in FAILED:
+            continue
+        trail.append(replace(row, outcome=UNCONFIRMED) if row.outcome == INTENT else row)
+    return trail
 
 
 class StateStore(Protocol):
@@ -219,12 +255,15 @@ class StateStore(Protocol):
     def advance_watermark(self, person: str, mark: Watermark) -> bool:
         """Store ``mark`` if it is newer than the stored one; return whether it was."""
 
-    def record(self, entries: Sequence[AuditEntry]) -> None: ...
+    def record(self, entries: Sequence[AuditEntry]) -> None:
+        """Append lines to the trail, durably, before returning (the executor journals each
+        write's intent and outcome through it as they happen)."""
 
     def audit(
         self, *, person: str | None = None, space: str | None = None, run: str | None = None
     ) -> list[AuditEntry]:
-        """Entries oldest first, filtered by any of person, space, run."""
+        """The trail (``journal`` of the stored lines) oldest first, filtered by any of person,
+        space, run."""
 
     def put_doc(self, kind: str, key: str, data: dict[str, Any]) -> None: ...
 

@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from chatsync.app import applying, broken, deferred, facts, presence, records, snapshots
+from chatsync.app.deferred import DueEvent
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Outcome, Report
 from chatsync.app.logs import Logger
@@ -60,6 +61,12 @@ class Survey:
     plan: planning.Plan
     deferred: tuple[str, ...] = ()
     """Keys of the due deferred events whose snapshots this survey used."""
+    due: tuple[DueEvent, ...] = ()
+    """Those due deferred events (``finish`` settles them once applied)."""
+    whole: bool = True
+    """Every managed space was read (no ``spaces`` filter): presence can be written."""
+    started: float = 0.0
+    """When the survey began (the run's start in its ``runs`` record)."""
 
 
 def survey(
@@ -70,6 +77,7 @@ def survey(
     due: Sequence[deferred.DueEvent] = (),
 ) -> Survey:
     """Read everyone's facts and every managed space; decide and plan (nothing is written)."""
+    started = deps.clock()
     ruleset = deps.ruleset
     people = [found.person for found in facts.everyone(deps, due=due)]
     ids = {f"users/{p.google_user_id}": p.email for p in people if p.google_user_id}
@@ -112,7 +120,23 @@ def survey(
         deferred_applied=len(due),
         **the_plan.summary(),
     )
-    return Survey(tuple(people), tuple(decisions), current, the_plan, tuple(d.key for d in due))
+    return Survey(
+        tuple(people),
+        tuple(decisions),
+        current,
+        the_plan,
+        tuple(d.key for d in due),
+        tuple(due),
+        spaces is None,
+        started,
+    )
+
+
+def prepare(deps: Deps, *, log: Logger, spaces: Sequence[SpaceName] | None = None) -> Survey:
+    """The survey a run would apply, due deferred events included (nothing is written): the
+    CLI shows it and asks before ``finish``."""
+    due = deferred.due_events(deps.store, deps.clock()) if spaces is None else []
+    return survey(deps, log=log, spaces=spaces, due=due)
 
 
 def run(
@@ -120,9 +144,14 @@ def run(
 ) -> tuple[Survey, Report]:
     """Survey, apply (a dry run if the pipeline is one) and settle due deferred events; then
     one ``full reconcile completed`` line and, unless a dry run, a ``runs`` record."""
-    started = deps.clock()
-    due = deferred.due_events(deps.store, deps.clock()) if spaces is None else []
-    result = survey(deps, log=log, spaces=spaces, due=due)
+    result = prepare(deps, log=log, spaces=spaces)
+    return result, finish(deps, result, run_id=run_id, log=log)
+
+
+def finish(deps: Deps, result: Survey, *, run_id: str, log: Logger) -> Report:
+    """Apply a survey's plan, record presence from its rosters, settle its deferred events,
+    heal the spaces it applied, and record the run (``finished``)."""
+    due = result.due
     report = applying.execute(
         deps,
         result.plan,
@@ -133,7 +162,7 @@ def run(
         scope="run",
         track_presence=False,
     )
-    if spaces is None:  # rosters read are facts, dry run or not; applied changes move them
+    if result.whole:  # rosters read are facts, dry run or not; applied changes move them
         applied = [r.op for r in report.results if r.outcome is Outcome.APPLIED]
         seen = presence.from_rosters([p.email for p in result.people], result.current, applied)
         deps.store.put_docs(presence.KIND, {e: p.to_dict() for e, p in seen.items()})
@@ -148,16 +177,21 @@ def run(
             log=log,
         )
     if due and not deps.options.dry_run:
-        failed = {r.email for r in (*report.retryable_failures, *report.permanent_failures)}
+        failed = {
+            r.email
+            for r in report.results
+            if r.outcome
+            in (Outcome.FAILED_RETRYABLE, Outcome.FAILED_PERMANENT, Outcome.INTERRUPTED)
+        }
         deferred.settle(deps.store, due, failed=failed, now=deps.clock())
     failing = {r.space for r in (*report.retryable_failures, *report.permanent_failures)}
     broken.heal(deps, sorted(set(result.current) - failing), run_id=run_id, log=log)
-    if spaces is None:
+    if result.whole:
         managed = {s.name for s in deps.ruleset.spaces}
         gone = [space for space, _ in broken.listed(deps.store) if space not in managed]
         broken.heal(deps, gone, run_id=run_id, log=log, why="no longer in the rules")
-    finished(deps, run_id=run_id, started=started, report=report, full=spaces is None, log=log)
-    return result, report
+    finished(deps, run_id=run_id, started=result.started, report=report, full=result.whole, log=log)
+    return report
 
 
 def finished(
@@ -183,7 +217,8 @@ def finished(
         "held": report.held,
         "counts": counts,
     }
-    deps.store.put_doc(records.RUNS, run_id, dict(record))
+    # Merged into what ``app.runs`` wrote when a CLI run started (its process, its status).
+    deps.store.update_doc(records.RUNS, run_id, lambda doc: {**(doc or {}), **record})
 
 
 def space_state(

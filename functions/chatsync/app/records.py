@@ -71,7 +71,8 @@ NOTIFICATIONS = "notifications"
 (``Notification``): a key found here is never posted again."""
 
 RUNS = "runs"
-"""Key: the run id. A full reconcile that finished, with its counts (``RunRecord``)."""
+"""Key: the run id. A full reconcile that finished, with its counts, or a CLI run that started
+applying and whether it got to its end (``RunRecord``)."""
 
 KINDS = (
     HR_SNAPSHOT,
@@ -209,9 +210,13 @@ class Notification(TypedDict):
     """The Chat message name (``spaces/S/messages/M``)."""
 
 
-class RunRecord(TypedDict):
+class RunRecord(TypedDict, total=False):
+    """Written by ``app.reconciling.finished`` for a reconcile, and by ``app.runs`` when a CLI
+    run starts applying and again when it ends."""
+
     kind: str
-    """``reconcile``."""
+    """``reconcile``, ``reconcile_spaces``; for a CLI run its command (``apply``, ``revert``,
+    ``approve``, ``reconcile``)."""
     started_at: float
     finished_at: float
     dry_run: bool
@@ -219,3 +224,11 @@ class RunRecord(TypedDict):
     """The plan id when a safety limit held the run's plan."""
     counts: dict[str, int]
     """``Report.summary()``: applied, failed_retryable, failed_permanent, skipped, ..."""
+    status: str
+    """CLI runs: ``running``, ``done``, ``interrupted`` (stopped by Ctrl-C) or ``failed``."""
+    pid: int
+    """The process that applies it, on ``host``: a ``running`` run whose process is gone was
+    killed (``chatsync audit`` shows it as interrupted)."""
+    host: str
+    operations: int
+    """Changes in the plan it set out to apply."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from typing import Any
 
 from chatsync.domain.errors import ConfigError
@@ -21,20 +20,19 @@ AUTH_MODES = ("app", "admin")
 STATE_BACKENDS = ("memory", "sqlite", "firestore")
 DRIFT_MODES = ("revert", "report")
 
-DEFAULT_RULES = str(Path(__file__).resolve().parents[2] / "rules.yaml")
-"""The demo's rules beside main.py: the default for local runs only, never in a deployment."""
-
 DEPLOYED_MARKERS = ("K_SERVICE",)
-"""Set by Cloud Run functions (and Cloud Run) on every instance: a deployed function, where the
-rules file must be given (CHATSYNC_RULES_FILE) instead of falling back to the demo's."""
+"""Set by Cloud Run functions (and Cloud Run) on every instance: a deployed function, where a
+missing CHATSYNC_RULES_FILE is named as the Terraform input to set."""
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    rules_file: str = DEFAULT_RULES
-    """CHATSYNC_RULES_FILE: path of the rules YAML. Required in a deployed function (``K_SERVICE``
-    set): there a missing value is a ConfigError at cold start, never the demo's rules. Locally
-    the default is the demo's ``rules.yaml`` beside main.py."""
+    rules_file: str = ""
+    """CHATSYNC_RULES_FILE: path of the rules YAML. No default: the rules decide who is removed
+    from which space, so they are always named. In a deployed function (``K_SERVICE`` set) a
+    missing value is a ConfigError at cold start naming the Terraform input; locally, building
+    the pipeline without it is one too (the CLI also finds the rules in a ``chatsync.toml``).
+    The demo's rules (``functions/rules.yaml``) are used only by ``chatsync demo`` and the tests."""
 
     auth_mode: str = ""
     """CHATSYNC_AUTH_MODE: ``admin`` (the default) or ``app``; which token each API call uses in
@@ -232,9 +230,16 @@ class Settings:
             if not url.startswith(("http://", "https://")):
                 raise ConfigError(f"{var}={url!r} is not a URL (expected http(s)://host[:port]/)")
         if self.auth_mode == "admin" and not self.admin_subject and not self.access_token:
+            local = "googleapis.com" not in self.chat_endpoint
             raise ConfigError(
                 "CHATSYNC_ADMIN_SUBJECT is empty but CHATSYNC_AUTH_MODE='admin' "
-                "(expected the email of a Workspace admin to impersonate)"
+                "(expected the email of a Workspace admin to impersonate"
+                + (
+                    f"; {self.chat_endpoint} is not Google's: for the local emulator pass "
+                    "--token app (CHATSYNC_ACCESS_TOKEN=app) instead)"
+                    if local
+                    else ")"
+                )
             )
         for var, value in (
             ("CHATSYNC_WRITES_PER_MINUTE", self.writes_per_minute),

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from chatsync.app import records, subscriptions
+from chatsync.app import runs as run_records
 from chatsync.app.ports import DeadLetters, Notifier, StateStore, WorkspaceEvents
 from chatsync.domain import errors, holding
 from chatsync.domain.model import SpaceName
@@ -169,7 +170,7 @@ def recent_runs(store: StateStore, *, limit: int) -> tuple[Run, ...]:
             run_id=run_id,
             at=float(doc.get("finished_at") or 0.0),
             kind=str(doc.get("kind", "reconcile")),
-            outcome=run_outcome(counts, doc.get("held")),
+            outcome=run_outcome(counts, doc.get("held"), doc.get("status", "")),
             counts={**counts, **{f"applied_{k}": n for k, n in applied.get(run_id, {}).items()}},
         )
     for run_id, counts in applied.items():
@@ -185,12 +186,16 @@ def recent_runs(store: StateStore, *, limit: int) -> tuple[Run, ...]:
     return tuple(ordered[:limit])
 
 
-def run_outcome(counts: Mapping[str, int], held: object) -> str:
-    """``held <plan id>``, ``failed: ...`` or ``completed: ...`` for a runs record."""
+def run_outcome(counts: Mapping[str, int], held: object, status: object = "") -> str:
+    """``held <plan id>``, ``interrupted: ...``, ``failed: ...`` or ``completed: ...`` for a
+    runs record (``status``: what ``app.runs`` recorded for a CLI run)."""
     if held:
         return f"held {held}"
-    failed = counts.get("failed_retryable", 0) + counts.get("failed_permanent", 0)
     shown = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "nothing to do"
+    if status in (run_records.INTERRUPTED, run_records.RUNNING):
+        # A run still marked running was killed, or is running now: either way not finished.
+        return f"{'interrupted' if status == run_records.INTERRUPTED else 'unfinished'}: {shown}"
+    failed = counts.get("failed_retryable", 0) + counts.get("failed_permanent", 0)
     return f"{'failed' if failed else 'completed'}: {shown}"
 
 

@@ -15,6 +15,7 @@
     │   ├── ChatRateLimited       429
     │   ├── ChatUnavailable       5xx, timeouts, connection errors
     │   ├── DirectoryUnavailable  the Directory failed transiently
+    │   ├── EndpointError         the server at an endpoint is not the Google API (wrong URL)
     │   └── CredentialsRefused    no token: delegation or signing refused (redelivered until fixed)
     └── ChatApiError              base of every Chat HTTP failure (status + truncated body)
 
@@ -165,6 +166,16 @@ class ChatUnavailable(ChatApiError, RetryableError):
 
 class DirectoryUnavailable(RetryableError):
     """The Directory could not be read right now."""
+
+
+class EndpointError(RetryableError):
+    """The server at a configured endpoint did not answer like a Google API (an HTML page, a
+    body that is not JSON): the URL is wrong, not the request.
+
+    Retryable on purpose: the function must not ack (and so drop) an event because its
+    deployment points at the wrong server; once the setting is fixed, redelivery succeeds. The
+    CLI treats it as a configuration error (exit 2). The message names the URL that answered.
+    """
 
 
 class CredentialsRefused(RetryableError):

@@ -113,6 +113,7 @@ def held_plan(doc: Mapping[str, object], *, handles: Mapping[str, str]) -> Notic
         who=tuple(op.describe() for op in ops),
         why=tuple(str(r) for r in reasons) if isinstance(reasons, list) else (),
         commands=(
+            ("Review it in full", f"chatsync approve --show {plan_id}"),
             ("Apply it", f"chatsync approve {plan_id}"),
             ("See held plans", "chatsync approve --list"),
         ),

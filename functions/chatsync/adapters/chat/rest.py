@@ -9,6 +9,7 @@ Outcome map (the statuses themselves become errors in ``adapters.googleapi.check
                                    others apply (app.broken)
     400, 401                    -> ChatPermissionDenied (permanent, with what the admin must fix)
     no token                    -> CredentialsRefused (retryable: redelivered until fixed)
+    4xx without Google's JSON   -> EndpointError (the URL is not the API; redelivered, not dropped)
 
 Each call is sent with the credentials the scope table (``chatsync/scopes.json``) names for its
 method in the deployment's auth mode: ``credentials`` is a callable method id -> credentials

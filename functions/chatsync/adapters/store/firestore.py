@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import quote
 
 from chatsync.app import records
-from chatsync.app.ports import AuditEntry, Watermark
+from chatsync.app.ports import AuditEntry, Watermark, journal
 from chatsync.domain import errors
 
 
@@ -127,7 +127,9 @@ class FirestoreStore:
                 query = query.where(filter=FieldFilter(name, "==", value))
         rows = [snap.to_dict() for snap in query.stream()]
         rows.sort(key=lambda r: (r.get("at", 0.0), r.get("seq", 0)))
-        return [AuditEntry.from_dict({k: v for k, v in r.items() if k != "seq"}) for r in rows]
+        return journal(
+            [AuditEntry.from_dict({k: v for k, v in r.items() if k != "seq"}) for r in rows]
+        )
 
     # -- documents --------------------------------------------------------------------------------
     def put_doc(self, kind: str, key: str, data: dict[str, Any]) -> None:

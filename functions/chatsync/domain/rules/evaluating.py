@@ -189,7 +189,14 @@ def explain(
 def facts(person: model.Person) -> Mapping[str, object]:
     """The attributes rules can select on, by their rules-file names."""
     values: dict[str, object] = {name: person.attribute(name) for name in schema.ATTRIBUTES}
-    values |= {f"custom.{key}": value for key, value in sorted(person.custom.items())}
+    custom = person.custom
+    # The Directory adapter files a custom attribute twice, as ``HR.job_level`` and as
+    # ``job_level`` (what rules usually name): show it once, by the short name.
+    values |= {
+        f"custom.{key}": value
+        for key, value in sorted(custom.items())
+        if not ("." in key and custom.get(key.split(".", 1)[1]) == value)
+    }
     values["groups"] = tuple(sorted(person.groups))
     values["account"] = person.account.value
     return MappingProxyType(values)

@@ -85,7 +85,12 @@ def load_rules(path: str | Path) -> schema.Ruleset:
 def load_rules_text(text: str, *, file: str = "<rules>") -> schema.Ruleset:
     """Validate rules given as YAML text; ``file`` names it in errors."""
     try:
-        document = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+        loader = _Loader(text)  # a SafeLoader subclass; it rejects unprintable text at once
+        loader.name = file  # marks say "in 'rules.yaml', line 62", not "<unicode string>"
+        try:
+            document = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         raise errors.RuleConfigError(
             file, f"not valid YAML: {' '.join(str(exc).split())}"

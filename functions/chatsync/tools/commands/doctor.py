@@ -15,14 +15,14 @@ import json
 from pathlib import Path
 
 from chatsync.tools.commands.common import add_connection_flags, settings_from
-from chatsync.tools.commands.subcommands import Subcommands
+from chatsync.tools.commands.subcommands import Subcommands, help_text
 
 
 def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "doctor",
         help="preflight: credentials, scopes and every rules space, with the fix for each",
-        description=__doc__,
+        description=help_text(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--json", action="store_true", help="one JSON object per check and line")
@@ -47,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
     from chatsync.app import doctor
     from chatsync.runtime import build_doctor
 
-    settings = settings_from(args, auth_mode=args.auth_mode, admin_subject=args.admin_subject)
+    settings = settings_from(
+        args, state="optional", auth_mode=args.auth_mode, admin_subject=args.admin_subject
+    )
     store = None
     if settings.state_backend == "sqlite" and not Path(settings.state_path).exists():
         from chatsync.adapters.store import MemoryStore

@@ -18,14 +18,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chatsync.tools.commands.common import add_connection_flags, settings_from
-from chatsync.tools.commands.subcommands import Subcommands
+from chatsync.tools.commands.subcommands import Subcommands, help_text
 
 
 def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "status",
         help="recent runs, held plans, dropped messages, subscriptions, dead letters",
-        description=__doc__,
+        description=help_text(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from chatsync.domain.rules import load_rules
     from chatsync.runtime import build_pipeline
 
-    settings = settings_from(args)
+    settings = settings_from(args, state="optional")
     notifier: Any = None
     events: Any = None
     if args.offline:  # the store and the rules only: no credentials needed
@@ -109,6 +109,7 @@ def text(found: Any, *, project: str) -> str:
         out.append(f"  {p.plan_id}  held {when(p.created_at)}  {p.scope} {p.run_id}: {summary}")
         for reason in p.reasons:
             out.append(f"      {reason}")
+        out.append(f"      review: chatsync approve --show {p.plan_id}")
         out.append(f"      approve: chatsync approve {p.plan_id}")
     out.append("")
     out.append(f"Dropped messages (acked as permanent errors): {len(found.dropped)}")
