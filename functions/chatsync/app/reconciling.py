@@ -48,6 +48,7 @@ from chatsync.domain.model import (
     SpaceName,
 )
 from chatsync.domain.rules import evaluate
+from chatsync.domain.rules.index import compile_rules, decide_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +95,11 @@ def survey(
             refused[managed.name] = exc
             continue
         current[managed.name] = space_state(managed.name, members, ids)
-    decisions = []
-    for person in people:
-        for decision in evaluate(ruleset, person):
-            state = current.get(decision.space)
-            if state is None:
-                continue
-            if decision.role is not None or decision.email in state.members:
-                decisions.append(decision)
+    # By index (domain.rules.index): a person costs their candidate rules and memberships, not
+    # every managed space; equal to evaluating everyone (property-tested in tests/scale).
+    decisions = decide_all(
+        compile_rules(ruleset), people, {name: state.members for name, state in current.items()}
+    )
     wanted: dict[SpaceName, list[Email]] = {space: [] for space in refused}
     for person in people if refused else ():
         for decision in evaluate(ruleset, person):

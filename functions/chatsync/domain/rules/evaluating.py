@@ -11,7 +11,7 @@ evaluated like anyone else but their decisions carry ``protected=True`` so nobod
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -136,7 +136,7 @@ class Explanation:
 
 def evaluate(ruleset: schema.Ruleset, person: model.Person) -> tuple[model.Decision, ...]:
     """One decision per managed space, sorted by space name."""
-    results = tuple(_explain_rule(rule, person) for rule in ruleset.rules)
+    results = tuple(explain_rule(rule, person) for rule in ruleset.rules)
     # Rules by space once, so a ruleset of many spaces costs rules + spaces, not rules x spaces.
     by_space: dict[model.SpaceName, list[RuleExplanation]] = {}
     for result in results:
@@ -170,7 +170,7 @@ def explain(
         spaces = (found,)
     names = {s.name for s in spaces}
     results = tuple(
-        _explain_rule(rule, person) for rule in ruleset.rules if names & set(rule.spaces)
+        explain_rule(rule, person) for rule in ruleset.rules if names & set(rule.spaces)
     )
     return Explanation(
         email=person.email,
@@ -208,6 +208,26 @@ def _decide(
     person: model.Person,
     results: tuple[RuleExplanation, ...],
 ) -> model.Decision:
+    return decide(
+        ruleset,
+        space,
+        person,
+        granting=[r for r in results if r.matched and space.name in r.spaces],
+        considered=[r.rule_id for r in results if space.name in r.spaces],
+    )
+
+
+def decide(
+    ruleset: schema.Ruleset,
+    space: schema.Space,
+    person: model.Person,
+    *,
+    granting: Sequence[RuleExplanation],
+    considered: Sequence[str],
+) -> model.Decision:
+    """One space's decision from the rules granting a role there (file order) and the ids of
+    every rule naming the space. Shared with ``rules.index``, which finds ``granting`` without
+    trying every rule, so both evaluators word and rank decisions the same way."""
     protected = person.email in ruleset.protected
     notes = (f"protected: listed under 'protected' in {ruleset.source}",) if protected else ()
     if not person.active:
@@ -216,9 +236,7 @@ def _decide(
         return model.Decision(
             space.name, person.email, None, (reason, *notes), (), protected, inactive=True
         )
-    granting = [r for r in results if r.matched and space.name in r.spaces]
     if not granting:
-        considered = [r.rule_id for r in results if space.name in r.spaces]
         reason = f"no rule selects {person.email} in {space.id}"
         if considered:
             reason += f" (considered: {', '.join(considered)})"
@@ -244,7 +262,8 @@ def _inactive(person: model.Person) -> str:
     return f"is {person.employment_status.value}"
 
 
-def _explain_rule(rule: schema.Rule, person: model.Person) -> RuleExplanation:
+def explain_rule(rule: schema.Rule, person: model.Person) -> RuleExplanation:
+    """One rule's verdict on one person (``unless`` is checked only when ``when`` holds)."""
     when = check(rule.when, person)
     unless = check(rule.unless, person) if rule.unless is not None and when.passed else None
     return RuleExplanation(rule.id, rule.role, rule.spaces, when, unless, rule.description)

@@ -156,6 +156,16 @@ class Ruleset:
     def rules_for(self, space: model.SpaceName) -> tuple[Rule, ...]:
         return tuple(rule for rule in self.rules if space in rule.spaces)
 
+    def groups_named(self) -> frozenset[model.Email]:
+        """Every group a rule's ``when`` or ``unless`` names: the only groups whose members
+        the facts need, so the Directory can read these instead of every group."""
+        named: set[model.Email] = set()
+        for rule in self.rules:
+            _collect_groups(rule.when, named)
+            if rule.unless is not None:
+                _collect_groups(rule.unless, named)
+        return frozenset(named)
+
 
 def _has_group(condition: Condition) -> bool:
     if isinstance(condition, GroupTest):
@@ -165,3 +175,13 @@ def _has_group(condition: Condition) -> bool:
     if isinstance(condition, Not):
         return _has_group(condition.condition)
     return False
+
+
+def _collect_groups(condition: Condition, into: set[model.Email]) -> None:
+    if isinstance(condition, GroupTest):
+        into.update(condition.groups)
+    elif isinstance(condition, AllOf | AnyOf):
+        for part in condition.conditions:
+            _collect_groups(part, into)
+    elif isinstance(condition, Not):
+        _collect_groups(condition.condition, into)
