@@ -16,6 +16,7 @@ import functions_framework
 from cloudevents.http import CloudEvent
 from werkzeug.wrappers import Response
 
+from chatsync.app import records
 from chatsync.app.pipeline import Pipeline
 from chatsync.app.settings import Settings
 from chatsync.domain import errors, events
@@ -41,20 +42,41 @@ def _handle(cloud_event: CloudEvent, entry_point: str) -> None:
             report = runner.handle(event)
             log.info("event handled", event_id=event.meta.event_id, **report.summary())
     except errors.PermanentError as exc:
+        chat = _chat_fields(exc)
         log.error(
             "event dropped: permanent error, acked without retry",
             error=str(exc),
             error_type=type(exc).__name__,
+            **chat,
         )
+        dropped = {
+            "entry_point": entry_point,
+            "error": str(exc),
+            "error_type": type(exc).__name__,
+            "at": runner.clock(),
+            **chat,
+        }
         runner.store.put_doc(
-            "dropped",
+            records.DROPPED,
             str(cloud_event["id"]),
-            {"entry_point": entry_point, "error": str(exc), "error_type": type(exc).__name__},
+            records.expiring(records.DROPPED, dropped, now=runner.clock()),
         )
         return
     except errors.RetryableError as exc:
-        log.warning("event will be redelivered", error=str(exc), error_type=type(exc).__name__)
+        log.warning(
+            "event will be redelivered",
+            error=str(exc),
+            error_type=type(exc).__name__,
+            **_chat_fields(exc),
+        )
         raise
+
+
+def _chat_fields(exc: errors.SyncError) -> dict[str, object]:
+    """``http_status`` and ``space`` of a failed Chat call, for the metrics (else nothing)."""
+    if isinstance(exc, errors.ChatApiError):
+        return {"http_status": exc.status, "space": exc.space}
+    return {}
 
 
 @functions_framework.cloud_event

@@ -378,6 +378,15 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    try:
+        return _serve(emulator, args, stop)
+    except EmulatorError as exc:
+        # What to install or fix, on one line: the traceback would only hide it.
+        print(f"scripts/pubsub-emulator: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _serve(emulator: PubsubEmulator, args: argparse.Namespace, stop: dict[str, bool]) -> int:
     with emulator:
         emulator.create_all(_parse_push(args.push))
         print(

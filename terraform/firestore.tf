@@ -18,8 +18,8 @@ resource "google_firestore_database" "state" {
 #   chatsync_processed/{event id}    dedupe of event ids: worth keeping only as long as Pub/Sub
 #                                    can redeliver (7 days of retention)
 #   chatsync_docs/{kind}:{key}       kinds: lease (per-person lease), deferred (once applied),
-#                                    dropped (permanent errors), person_facts (snapshots), plus
-#                                    long-lived kinds (held_plans, drift, presence, hr_status,
+#                                    dropped (permanent errors), plus long-lived kinds
+#                                    (held_plans, drift, presence, hr_snapshot, group_changes,
 #                                    safety_window) that never carry the field
 # Convention: a document expires when it has a top-level field expires_at holding a Timestamp;
 # documents without it (or with another type) are never deleted by TTL. Firestore allows one TTL

@@ -128,6 +128,11 @@ resource "google_cloudfunctions2_function" "this" {
 
   lifecycle {
     precondition {
+      # The demo's rules (functions/rules.yaml) manage the emulator's spaces/AAAA... spaces.
+      condition     = fileexists("${path.module}/../functions/${var.rules_file}") && !strcontains(file("${path.module}/../functions/${var.rules_file}"), "spaces/AAAA")
+      error_message = "rules_file must be your own rules file inside functions/ (it names the demo's spaces/AAAA... spaces, or does not exist)."
+    }
+    precondition {
       condition     = local.chat_rates[each.key].writes_per_instance_minute >= 1 && local.chat_writes_per_minute_at_max <= var.chat_writes_per_minute_budget
       error_message = "Chat writes: each instance needs at least one a minute, and the sum over functions of max_instances x per-instance rate must stay within chat_writes_per_minute_budget."
     }

@@ -32,7 +32,7 @@ resource "google_service_account" "build" {
 
 # --- runtime ---------------------------------------------------------------------------------
 
-# Keyless domain-wide delegation: iam.serviceAccounts.signJwt on ITSELF only, never project-wide.
+# Keyless domain-wide delegation: iam.serviceAccounts.signBlob (google.auth.iam.Signer) on ITSELF only, never project-wide.
 resource "google_service_account_iam_member" "runtime_signs_own_jwt" {
   service_account_id = google_service_account.runtime.name
   role               = "roles/iam.serviceAccountTokenCreator"

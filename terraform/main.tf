@@ -96,6 +96,7 @@ locals {
     CHATSYNC_FIRESTORE_DATABASE = var.firestore_database
     CHATSYNC_DRY_RUN            = tostring(var.dry_run)
     CHATSYNC_DRIFT_MODE         = var.drift_mode
+    CHATSYNC_ADMIN_SPACE        = var.admin_space
     CHATSYNC_MAX_ATTEMPTS       = tostring(var.max_attempts)
     CHATSYNC_HASH_EMAILS        = tostring(var.hash_emails)
     CHATSYNC_LOG_LEVEL          = var.log_level

@@ -220,8 +220,7 @@ variable "directory_customer" {
 
 variable "rules_file" {
   type        = string
-  description = "Rules file, relative to the deployed source (functions/). Sets CHATSYNC_RULES_FILE."
-  default     = "rules.yaml"
+  description = "Your rules file, relative to the deployed source (functions/), e.g. \"rules.prod.yaml\". Required: functions/rules.yaml is the demo's and names the demo's spaces, which the plan refuses (and so does the function at cold start). Sets CHATSYNC_RULES_FILE."
 
   validation {
     condition     = can(regex("^[A-Za-z0-9_./-]+\\.ya?ml$", var.rules_file)) && !startswith(var.rules_file, "/") && !strcontains(var.rules_file, "..")
@@ -243,6 +242,17 @@ variable "drift_mode" {
   validation {
     condition     = contains(["revert", "report"], var.drift_mode)
     error_message = "drift_mode must be revert or report."
+  }
+}
+
+variable "admin_space" {
+  type        = string
+  description = "Chat space (spaces/...) where the Chat app posts held plans, drift and spaces it can no longer manage (CHATSYNC_ADMIN_SPACE). The app must be a member of it; chatsync doctor checks. Empty: no notifications."
+  default     = ""
+
+  validation {
+    condition     = var.admin_space == "" || can(regex("^spaces/[A-Za-z0-9_-]{1,128}$", var.admin_space))
+    error_message = "admin_space must be empty or a Chat space name, spaces/<id>."
   }
 }
 

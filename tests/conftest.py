@@ -62,6 +62,7 @@ def chatsync_env(
         "CHATSYNC_DIRECTORY_ENDPOINT": emulator.url,  # type: ignore[attr-defined]
         "CHATSYNC_ACCESS_TOKEN": "app",
         "CHATSYNC_RULES_FILE": str(DEMO_RULES),
+        "CHATSYNC_ALLOW_DEMO_SPACES": "true",
         "CHATSYNC_STATE_BACKEND": "sqlite",
         "CHATSYNC_STATE_PATH": str(tmp_path / "state.sqlite3"),
     }
@@ -87,6 +88,7 @@ def build_app(
         "directory_endpoint": url,
         "events_endpoint": url,
         "access_token": "app",
+        "allow_demo_spaces": True,
         "state_backend": "memory",
         "writes_per_minute": 60000.0,
         "reads_per_minute": 60000.0,

@@ -83,6 +83,7 @@ def user_json(
         "name": {"fullName": person.name, "givenName": given, "familyName": family},
         "isAdmin": person.admin,
         "suspended": person.suspended,
+        "archived": person.archived,
         "orgUnitPath": person.org_unit_path,
         "emails": [{"address": person.email, "primary": True}],
     }

@@ -48,6 +48,24 @@ def update_user(store: st.Store, email: str, snapshot: Mapping[str, Any]) -> st.
         return updated
 
 
+def set_account(
+    store: st.Store, email: str, *, suspended: bool | None = None, archived: bool | None = None
+) -> st.Person:
+    """Suspend or archive the directory user ``email`` (None leaves a flag as it is)."""
+    with store.lock:
+        person = store.person_by_email(email)
+        if person is None:
+            raise KeyError(f"directory has no user {email!r}")
+        changes = {
+            name: value
+            for name, value in (("suspended", suspended), ("archived", archived))
+            if value is not None
+        }
+        updated = dataclasses.replace(person, **changes)  # type: ignore[arg-type]
+        store.people[person.id] = updated
+        return updated
+
+
 def set_group_member(
     store: st.Store, group: str, member: str, *, added: bool, kind: str = "USER"
 ) -> st.Group:

@@ -42,8 +42,13 @@ def removed(space: st.Space, member_id: str) -> dict[str, Any]:
     return {"name": f"{space.name}/members/{member_id}", "state": "NOT_A_MEMBER"}
 
 
-def space(s: st.Space) -> dict[str, Any]:
-    """A Space as spaces.get/list/create return it."""
+def space(s: st.Space, *, access: bool = True, permissions: bool = True) -> dict[str, Any]:
+    """A Space as spaces.get/list/create return it.
+
+    ``access``/``permissions`` False leave out ``accessSettings`` / ``permissionSettings``: what
+    app authentication sees without ``chat.app.spaces``, or in a space the app did not create
+    (see ``spaces_api.render``).
+    """
     body: dict[str, Any] = {
         "name": s.name,
         "spaceType": s.space_type,
@@ -55,11 +60,12 @@ def space(s: st.Space) -> dict[str, Any]:
         "membershipCount": s.membership_count(),
         "createTime": s.create_time,
         "spaceUri": f"https://chat.google.com/room/{s.space_id}",
-        "accessSettings": {"accessState": "PRIVATE"},
     }
+    if access:
+        body["accessSettings"] = {"accessState": "PRIVATE"}
     if s.display_name:
         body["displayName"] = s.display_name
-    if s.space_type == "SPACE":
+    if s.space_type == "SPACE" and permissions:
         body["permissionSettings"] = {
             "manageMembersAndGroups": _setting(s.manage_members),
             "viewSpaceMembership": _setting(s.view_members),

@@ -106,6 +106,7 @@ def _person(raw: Mapping[str, Any], store: st.Store, where: str) -> st.Person:
         external=not store.is_internal_email(email),
         admin=bool(raw.get("admin", False)),
         suspended=bool(raw.get("suspended", False)),
+        archived=bool(raw.get("archived", False)),
         auto_accept=bool(raw.get("auto_accept", True)),
         org_unit_path=str(raw.get("org_unit_path", "/")),
         title=raw.get("title"),
@@ -292,5 +293,6 @@ def _person_json(p: st.Person) -> dict[str, Any]:
         "external": p.external,
         "admin": p.admin,
         "suspended": p.suspended,
+        "archived": p.archived,
         "autoAccept": p.auto_accept,
     }

@@ -264,9 +264,19 @@ class EmulatorServer:
         """Apply an HR snapshot to a directory user (what an HR-to-Directory bridge does)."""
         directory_changes.update_user(self.emulator.world.store, email, snapshot)
 
-    def directory_change(self, *, group: str, member: str, added: bool) -> None:
-        """Add or remove a direct member of a directory group."""
-        directory_changes.set_group_member(self.emulator.world.store, group, member, added=added)
+    def directory_set_account(
+        self, email: str, *, suspended: bool | None = None, archived: bool | None = None
+    ) -> None:
+        """Suspend, archive or restore a directory user's account."""
+        directory_changes.set_account(
+            self.emulator.world.store, email, suspended=suspended, archived=archived
+        )
+
+    def directory_change(self, *, group: str, member: str, added: bool, kind: str = "USER") -> None:
+        """Add or remove a direct member of a directory group (``kind`` ``GROUP``: a nested one)."""
+        directory_changes.set_group_member(
+            self.emulator.world.store, group, member, added=added, kind=kind
+        )
 
     def set_time_scale(self, scale: float) -> None:
         """Quotas run *scale* times faster (60 → a minute of quota in a second)."""

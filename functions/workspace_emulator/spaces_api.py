@@ -1,5 +1,11 @@
 """``spaces`` create/get/list (reference §8).
 
+With app authentication, spaces.get/list/create show ``accessSettings`` only to a token with
+``chat.app.spaces``, and ``permissionSettings`` only with that scope and only in spaces the app
+created, as the spaces.get reference documents ("App authentication has the following
+limitations"); user authentication sees both. This is the documented way to tell the spaces an
+app created (``chatsync doctor`` relies on it).
+
 Strict choices: spaces.create only makes named spaces (``spaceType`` SPACE) and needs a
 ``displayName`` unique among the organisation's spaces (409 ALREADY_EXISTS otherwise, as the
 create guide documents); with app authentication ``customer`` is required. A space created by the
@@ -13,7 +19,7 @@ import re
 import secrets
 from typing import Any
 
-from workspace_emulator import access, errors, handling, paging, resources
+from workspace_emulator import access, auth, errors, handling, paging, resources
 from workspace_emulator import store as st
 
 _LIST_FILTER = re.compile(
@@ -45,7 +51,7 @@ def create(world: handling.World, req: handling.Request) -> handling.Reply:
     with store.lock:
         key = f"{caller.label}:{request_id}"
         if request_id and key in store.request_ids:
-            return handling.Reply(resources.space(store.spaces[store.request_ids[key]]))
+            return handling.Reply(render(store.spaces[store.request_ids[key]], caller))
         taken = {s.display_name.lower() for s in store.spaces.values() if s.space_type == "SPACE"}
         if display_name.lower() in taken:
             raise errors.already_exists(f"A space named {display_name!r} already exists.")
@@ -68,7 +74,7 @@ def create(world: handling.World, req: handling.Request) -> handling.Reply:
         store.spaces[name] = space
         if request_id:
             store.request_ids[key] = name
-        return handling.Reply(resources.space(space))
+        return handling.Reply(render(space, caller))
 
 
 def get(world: handling.World, req: handling.Request) -> handling.Reply:
@@ -80,7 +86,7 @@ def get(world: handling.World, req: handling.Request) -> handling.Reply:
     )
     with world.store.lock:
         space = access.reachable_space(world, req, f"spaces/{req.params[0]}", admin=admin)
-        return handling.Reply(resources.space(space))
+        return handling.Reply(render(space, req.caller))
 
 
 def list_(world: handling.World, req: handling.Request) -> handling.Reply:
@@ -106,7 +112,7 @@ def list_(world: handling.World, req: handling.Request) -> handling.Reply:
             name=lambda s: s.name,
             seed=store.order_seed,
         )
-        rendered = [resources.space(s) for s in mine]
+        rendered = [render(s, caller) for s in mine]
     bound = {k: req.query[k] for k in ("filter", "pageSize") if k in req.query}
     chunk, token = world.pager.page(
         rendered, size=size, token=req.query.get("pageToken"), params=bound, field="pageToken"
@@ -115,6 +121,14 @@ def list_(world: handling.World, req: handling.Request) -> handling.Reply:
     if token:
         body["nextPageToken"] = token
     return handling.Reply(body)
+
+
+def render(space: st.Space, caller: auth.Caller) -> dict[str, Any]:
+    """The Space as ``caller`` may see it (app authentication: see the module docstring)."""
+    if not caller.is_app:
+        return resources.space(space)
+    full = caller.has("chat.app.spaces")
+    return resources.space(space, access=full, permissions=full and space.created_by == "app")
 
 
 def _types(text: str) -> set[str]:

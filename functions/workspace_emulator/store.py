@@ -57,6 +57,7 @@ class Person:
     external: bool = False
     admin: bool = False
     suspended: bool = False
+    archived: bool = False
     auto_accept: bool = True
     org_unit_path: str = "/"
     title: str | None = None

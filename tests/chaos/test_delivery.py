@@ -45,16 +45,6 @@ def rules_without_limits() -> Any:
     return load_rules_text(DEMO_RULES.read_text().split("\nsafety:")[0])
 
 
-def groups_of_everyone(emulator: Any) -> dict[str, frozenset[Email]]:
-    state = emulator.state()["directory"]
-    out: dict[str, set[Email]] = {}
-    for group in state.get("groups", []):
-        for member in group.get("members", []):
-            address = member.get("email") if isinstance(member, dict) else member
-            out.setdefault(str(address), set()).add(Email(group["email"]))
-    return {k: frozenset(v) for k, v in out.items()}
-
-
 def accounting(emulator: Any, since: int) -> dict[str, int]:
     calls = emulator.calls(since)
     writes = [c for c in calls if c["method"] in harness.WRITES]
@@ -148,7 +138,7 @@ def run_chaos(
     threads take turns among them."""
     ruleset = rules_without_limits()
     generated = world.generate(emulator, events_wanted=n, seed=seed)
-    groups = groups_of_everyone(emulator)
+    directory = world.directory_people(emulator)
     before = harness.rosters(emulator, MANAGED)
     emulator.configure_events(emit_for_api_writes=True)
     pipes = [harness.pipeline(emulator, ruleset, store=stores()) for _ in range(instances)]
@@ -168,7 +158,7 @@ def run_chaos(
     elapsed = time.monotonic() - started
     after = harness.rosters(emulator, MANAGED)
     numbers = accounting(emulator, since)
-    problems = world.check_oracle(ruleset, before, after, generated.final, groups)
+    problems = world.check_oracle(ruleset, before, after, generated.final, directory)
     problems += watermarks_hold_the_newest(pipes[0].store, queue)
     problems += presence_covers_rosters(pipes[0].store, after)
     late = late_writes(pipes[0].store, sorted(generated.final))

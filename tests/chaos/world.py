@@ -3,6 +3,8 @@
 Every person except the anchors (the owner the seed gives each managed space) gets a chain of
 HR snapshots with increasing ``sequence``. The stream is then duplicated (Pub/Sub redeliveries
 with the same message id, publisher retries with a new one) and reordered within a window.
+The oracle evaluates each person's last snapshot merged with their Directory record, as
+``domain.facts`` documents it (the Directory owns the account state, org unit and groups).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from chaos import harness
 from chatsync.domain import events, model
+from chatsync.domain.facts import DirectoryRead, HrSnapshot, merge
 from chatsync.domain.rules import Ruleset, evaluate
 
 ANCHORS = frozenset(
@@ -114,7 +117,8 @@ def generate(emulator: Any, *, events_wanted: int, seed: int, window: int = 12) 
     return Generated(out, final, len(messages), duplicates, reordered)
 
 
-def person_of(email: str, profile: dict[str, Any], groups: frozenset[model.Email]) -> model.Person:
+def person_of(email: str, profile: dict[str, Any]) -> model.Person:
+    """The HR snapshot of a generated profile."""
     return model.Person(
         email=model.Email(email),
         employment_status=model.EmploymentStatus(profile.get("status", "active")),
@@ -123,8 +127,17 @@ def person_of(email: str, profile: dict[str, Any], groups: frozenset[model.Email
         org_unit_path=profile.get("org_unit_path"),
         is_people_manager=bool(profile.get("is_people_manager", False)),
         job_level=profile.get("job_level"),
-        groups=groups,
     )
+
+
+def directory_people(emulator: Any) -> dict[str, model.Person]:
+    """Everyone in the emulated Directory as chatsync reads them (groups included)."""
+    from google.oauth2.credentials import Credentials
+
+    from chatsync.adapters.directory import DirectoryClient
+
+    client = DirectoryClient(Credentials(token="app"), endpoint=emulator.url, timeout=10)
+    return {person.email: person for person in client.list_people()}
 
 
 API_ROLE = {r.api: r for r in model.Role}
@@ -135,9 +148,10 @@ def check_oracle(
     before: dict[str, dict[str, str]],
     after: dict[str, dict[str, str]],
     final: dict[str, dict[str, Any]],
-    groups: dict[str, frozenset[model.Email]],
+    directory: dict[str, model.Person],
 ) -> list[str]:
-    """Every mismatch between the final rosters and the rules applied to everyone's final facts."""
+    """Every mismatch between the final rosters and the rules applied to everyone's final facts
+    (their last HR snapshot merged with their Directory record)."""
     problems: list[str] = []
     modes = {s.name: s.mode for s in ruleset.spaces}
     for space, roster in after.items():
@@ -148,7 +162,9 @@ def check_oracle(
                 if now != was:
                     problems.append(f"{space} {email}: untouchable, was {was}, now {now}")
                 continue
-            person = person_of(email, final[email], groups.get(email, frozenset()))
+            snapshot = HrSnapshot(person_of(email, final[email]), "last", 0.0)
+            listed = DirectoryRead(directory.get(email), 0.0)
+            person = merge(model.Email(email), snapshot, listed, ruleset.facts, now=0.0).person
             (decision,) = [d for d in evaluate(ruleset, person) if d.space == space]
             if modes[space] == "authoritative" or not person.active:
                 if now != decision.role:

@@ -79,3 +79,27 @@ def test_get_of_a_space_the_caller_is_not_in_is_404(chat: Any, refused: Any) -> 
     refusal = refused(chat("user:li.wei@example.com").spaces().get(name="spaces/AAAAeng"))
 
     assert refusal.http_status == 404
+
+
+def test_app_auth_sees_permission_settings_only_in_spaces_it_created(chat: Any) -> None:
+    """spaces.get with chat.app.spaces shows permissionSettings in an app-created space and not
+    in a person's space; with chat.bot it shows neither, nor accessSettings (spaces.get
+    reference, "App authentication has the following limitations")."""
+    spaces_scope = chat("app;scopes=chat.app.spaces").spaces()
+    bot = chat("app;scopes=chat.bot").spaces()
+
+    created = spaces_scope.get(name="spaces/AAAAeng").execute()
+    person_made = spaces_scope.get(name="spaces/AAAAuser").execute()
+    plain = bot.get(name="spaces/AAAAeng").execute()
+
+    assert "permissionSettings" in created and "accessSettings" in created
+    assert "permissionSettings" not in person_made and "accessSettings" in person_made
+    assert "permissionSettings" not in plain and "accessSettings" not in plain
+    assert plain["spaceType"] == "SPACE"
+
+
+def test_user_auth_sees_permission_settings_anywhere(chat: Any) -> None:
+    """A member reading a person-made space with user authentication sees its settings."""
+    space = chat("user:ana.silva@example.com").spaces().get(name="spaces/AAAAuser").execute()
+
+    assert "permissionSettings" in space

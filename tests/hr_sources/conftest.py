@@ -15,8 +15,14 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,3 +233,40 @@ def vendor_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[VendorApi]:
         monkeypatch.setenv("CHATSYNC_BAMBOOHR_WEBHOOK_KEY", BAMBOO_KEY)
         monkeypatch.setenv("CHATSYNC_HIBOB_WEBHOOK_KEY", HIBOB_KEY)
         yield api
+
+
+@contextmanager
+def scim_server(token: str, env: Mapping[str, str], *extra: str) -> Iterator[str]:
+    """``chatsync scim serve --port 0`` in its own process group; yields its base URL."""
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "chatsync.tools.cli", "scim", "serve"),
+            *("--port", "0", "--token", token, *extra),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=dict(env),
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("SCIM base URL: "), f"the SCIM server did not start: {line!r}"
+        yield line.removeprefix("SCIM base URL: ").strip()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+
+
+def scim_send(token: str, method: str, url: str, body: object) -> dict[str, Any]:
+    """One SCIM request with the bearer token; the JSON answer (empty for no body)."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        text = answer.read()
+    return dict(json.loads(text)) if text else {}

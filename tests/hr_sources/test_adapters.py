@@ -131,7 +131,7 @@ def _event(event_type: str) -> dict[str, Any]:
 
 def test_pubsub_publisher_routes_by_event_type_with_the_ordering_key() -> None:
     """person.* to the HR topic, group.* to the group topic (terraform/pubsub.json), each with
-    the dirsync.hr.v1 attributes and ordering key subject.person_id."""
+    the dirsync.hr.v1 attributes and the ordering key it is given (hr_messages.ordering_key)."""
     from chatsync.adapters import pubsub as publishing
     from chatsync.adapters.bridges.pubsub_publisher import PubSubPublisher
 

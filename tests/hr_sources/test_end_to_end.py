@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.hr_sources.conftest import entra_user, patch_op
+from tests.hr_sources.conftest import entra_user, patch_op, scim_send, scim_server
 
 pytestmark = pytest.mark.hr_sources
 
@@ -26,48 +22,15 @@ PLATFORM = "spaces/AAAAplatform"
 
 @pytest.fixture
 def scim_process(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """``chatsync scim serve --port 0`` in its own process group; yields (base URL, out file)."""
+    """``chatsync scim serve`` writing JSON lines; yields (base URL, out file)."""
     out = tmp_path / "hr-events.jsonl"
     env = {k: v for k, v in os.environ.items() if k != "PUBSUB_EMULATOR_HOST"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "chatsync.tools.cli",
-            "scim",
-            "serve",
-            "--port",
-            "0",
-            "--token",
-            TOKEN,
-            "--out",
-            str(out),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("SCIM base URL: "), f"the server did not start: {line!r}"
-        yield line.removeprefix("SCIM base URL: ").strip(), out
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
+    with scim_server(TOKEN, env, "--out", str(out)) as base:
+        yield base, out
 
 
 def send(method: str, url: str, body: object) -> dict[str, Any]:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        method=method,
-        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/scim+json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return dict(json.loads(answer.read()))
+    return scim_send(TOKEN, method, url, body)
 
 
 def platform_roster(emulator: Any) -> set[str]:
@@ -99,7 +62,7 @@ def test_entra_create_then_disable_reaches_chatsync(
     batch = messages.load([story])
     decoded = [events.decode_message(m.to_pubsub(), message_id=m.message_id)[0] for m in batch]
     assert [e.meta.event_type for e in decoded] == ["person.hired", "person.terminated"]
-    assert [m.ordering_key for m in batch] == [created["id"], created["id"]]
+    assert [m.ordering_key for m in batch] == ["ana.silva@example.com"] * 2  # work_email
     assert [m.topic for m in batch] == ["hr", "hr"]
     assert all(e.person.email == "ana.silva@example.com" for e in decoded)
 

@@ -46,7 +46,7 @@ def test_create_of_an_active_user_is_a_hire_that_chatsync_decodes(
     }
     assert event["person"]["department"] == "Platform"
     assert event["source"]["system"] == "entra"
-    assert publisher.keys == [user_id]
+    assert publisher.keys == ["ana.silva@example.com"]  # the one ordering key: work_email
     decoded = decode(event)
     assert decoded.person.email == "ana.silva@example.com"
     assert decoded.person.department == "Platform"

@@ -183,3 +183,15 @@ def test_the_scheduled_reconcile_repairs_what_events_missed(emulator, post, caps
     status, _ = post("11-reconcile.json", capsys)
     assert status == 200
     assert "old.timer@example.com" not in roster(emulator, "spaces/AAAAsales")
+
+
+def test_a_deployment_without_its_rules_file_redelivers_instead_of_acking(
+    emulator, post, capsys, monkeypatch
+):
+    """K_SERVICE set (a deployed function) and no CHATSYNC_RULES_FILE: cold start fails, the
+    message is answered 500 (Pub/Sub redelivers it) and nothing is written."""
+    monkeypatch.setenv("K_SERVICE", "chatsync-hr")
+    monkeypatch.delenv("CHATSYNC_RULES_FILE")
+    status, _ = post("01-hire.json", capsys)
+    assert status == 500
+    assert writes(emulator) == []

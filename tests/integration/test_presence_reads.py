@@ -133,6 +133,8 @@ def test_an_add_whose_patch_failed_is_still_found_by_the_next_event(emulator):
         for event in events.decode_message(manager):
             pipeline.handle(event)
     emulator.clear_faults()
+    # The Directory owns the org unit (docs/rules.md): GCDS moves her there, as HR did.
+    emulator.directory_update_user("ana.silva@example.com", {"org_unit_path": "/Sales"})
     moved = _hire("ana.silva@example.com", "p-2", 2, org_unit_path="/Sales", department="Sales")
     for event in events.decode_message(moved):
         pipeline.handle(event)

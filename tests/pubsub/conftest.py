@@ -123,6 +123,7 @@ def stack(pubsub: Any, emulator: Any, tmp_path: Path) -> Iterator[Stack]:
         "CHATSYNC_DIRECTORY_ENDPOINT": emulator.url,
         "CHATSYNC_ACCESS_TOKEN": "app",
         "CHATSYNC_RULES_FILE": str(DEMO_RULES),
+        "CHATSYNC_ALLOW_DEMO_SPACES": "true",
         "CHATSYNC_STATE_BACKEND": "sqlite",
         "CHATSYNC_STATE_PATH": str(tmp_path / "state.sqlite3"),
         "CHATSYNC_LOG_FORMAT": "json",

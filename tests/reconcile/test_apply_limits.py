@@ -43,7 +43,7 @@ def test_a_reviewed_plan_over_the_run_limit_is_refused_without_approve(
     plan = reviewed_plan(emulator, cli, tmp_path)
     before = len(emulator.calls())
 
-    code, _, err = cli("apply", str(plan))
+    code, _, err = cli("apply", str(plan), "--yes")
 
     assert code == 2
     assert "exceed max_removals_per_run=2" in err
@@ -58,7 +58,7 @@ def test_a_reviewed_plan_applies_beyond_the_limits_with_approve(
 ) -> None:
     plan = reviewed_plan(emulator, cli, tmp_path)
 
-    code, out, err = cli("apply", str(plan), "--approve")
+    code, out, err = cli("apply", str(plan), "--approve", "--yes")
 
     assert code == 0, out + err
     assert "held" not in out
@@ -78,7 +78,7 @@ def test_a_reviewed_plan_within_the_limits_needs_no_approve(
     monkeypatch.setenv("CHATSYNC_RULES_FILE", str(rules))
     plan = reviewed_plan(emulator, cli, tmp_path)
 
-    code, out, _ = cli("apply", str(plan))
+    code, out, _ = cli("apply", str(plan), "--yes")
 
     assert code == 0, out
     assert not set(INTRUDERS) & set(rosters(emulator)[PLATFORM])

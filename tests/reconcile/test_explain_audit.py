@@ -69,7 +69,7 @@ def test_the_same_reasons_travel_with_plan_lines_log_records_and_audit_entries(
 def test_audit_command_queries_by_person_space_and_run(emulator: Any, cli: Any) -> None:
     emulator.manual_change(PLATFORM, "dev.patel@example.com", "add")
     emulator.manual_change(PLATFORM, "tom.berg@example.com", "role", "manager")
-    _, out, _ = cli("reconcile")
+    _, out, _ = cli("reconcile", "--yes")
     run = next(w for w in out.split() if w.startswith("reconcile-")).rstrip(":.")
 
     _, by_run, _ = cli("audit", "--run", run, "--json")

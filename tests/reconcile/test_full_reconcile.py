@@ -49,8 +49,8 @@ def test_reconcile_converges_and_leaves_unmanaged_spaces_alone(emulator: Any, cl
     unmanaged = ("spaces/AAAAsocial", "spaces/GGGGlunch", "spaces/DDDDceo-comms")
     before = {s: rosters(emulator)[s] for s in unmanaged}
 
-    code, out, _ = cli("reconcile")
-    again, second, _ = cli("reconcile", "--json")
+    code, out, _ = cli("reconcile", "--yes")
+    again, second, _ = cli("reconcile", "--json", "--yes")
 
     assert code == 0 and again == 0
     assert "Undo it: chatsync revert reconcile-" in out

@@ -39,7 +39,7 @@ def test_a_reviewed_plan_is_refused_after_the_state_moved(
     emulator.manual_change(PLATFORM, "tom.berg@example.com", "role", "owner")
     before = len(emulator.calls())
 
-    code, _, err = cli("apply", str(plan))
+    code, _, err = cli("apply", str(plan), "--yes")
 
     assert code == 2
     assert "tom.berg@example.com in spaces/AAAAplatform: was manager (JOINED) when planned" in err
@@ -56,7 +56,7 @@ def test_a_reviewed_plan_applies_exactly_its_operations(
     cli("reconcile", "--out", str(plan), "--space", "platform")
     emulator.manual_change(DATA, "vp.sales@example.com", "add")
 
-    code, out, _ = cli("apply", str(plan))
+    code, out, _ = cli("apply", str(plan), "--yes")
 
     assert code == 0, out
     assert "unchanged since it was made" in out
@@ -77,7 +77,7 @@ def test_a_revert_restores_the_rosters_from_before_a_run(emulator: Any, cli: Any
     emulator.manual_change(DATA, "nina.roth@example.com", "add", "owner")
     emulator.manual_change(DATA, "li.wei@example.com", "role", "member")
     before = rosters(emulator)
-    code, out, _ = cli("reconcile")
+    code, out, _ = cli("reconcile", "--yes")
     assert code == 0
     run = _run_id(out)
     assert rosters(emulator) != before
@@ -86,7 +86,7 @@ def test_a_revert_restores_the_rosters_from_before_a_run(emulator: Any, cli: Any
     calls = len(emulator.calls())
     assert shown == 0 and "Nothing applied" in preview
     assert f"revert run {run}: it did" in preview
-    code, out, _ = cli("revert", run, "--apply")
+    code, out, _ = cli("revert", run, "--apply", "--yes")
 
     assert code == 0, out
     assert rosters(emulator) == before
@@ -96,7 +96,7 @@ def test_a_revert_restores_the_rosters_from_before_a_run(emulator: Any, cli: Any
 def test_revert_shows_the_plan_and_writes_nothing_without_apply(emulator: Any, cli: Any) -> None:
     """A revert is reviewed first: without --apply not one write."""
     drift(emulator)
-    _, out, _ = cli("reconcile")
+    _, out, _ = cli("reconcile", "--yes")
     run = _run_id(out)
     before = len(emulator.calls())
 
@@ -116,11 +116,11 @@ def test_revert_shows_the_plan_and_writes_nothing_without_apply(emulator: Any, c
 def test_revert_leaves_alone_what_moved_since(emulator: Any, cli: Any) -> None:
     """A membership changed after the run is skipped (not clobbered); the rest is reverted."""
     drift(emulator)
-    _, out, _ = cli("reconcile")
+    _, out, _ = cli("reconcile", "--yes")
     run = _run_id(out)
     emulator.manual_change(PLATFORM, "tom.berg@example.com", "role", "owner")
 
-    code, out, _ = cli("revert", run, "--apply")
+    code, out, _ = cli("revert", run, "--apply", "--yes")
 
     assert code == 0
     assert "changed since run" in out and "tom.berg@example.com" in out

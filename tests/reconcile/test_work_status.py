@@ -24,7 +24,7 @@ def test_reconcile_fans_out_in_process_and_status_shows_the_finished_run(
     emulator.manual_change(PLATFORM, "dev.patel@example.com", "add")
     emulator.manual_change(PLATFORM, "eva.lund@example.com", "remove")
 
-    code, out, _ = cli("reconcile")
+    code, out, _ = cli("reconcile", "--yes", "--fan-out")
     (run_id,) = re.findall(r"chatsync reconcile --status (\S+)", out)
     status_code, status_out, _ = cli("reconcile", "--status", run_id, "--json")
     status = json.loads(status_out)

@@ -145,7 +145,7 @@ def test_chatsync_approve_lists_and_releases_a_held_plan(
     assert cli.main(["approve", "--list", *flags]) == 0
     assert plan_id in capsys.readouterr().out
     before = len(emulator.calls())
-    assert cli.main(["approve", plan_id, "--by", "alice", *flags]) == 0
+    assert cli.main(["approve", plan_id, "--by", "alice", "--yes", *flags]) == 0
     assert harness.write_calls(emulator, before)
     doc = SqliteStore(str(state)).get_doc(holding.KIND, plan_id)
     assert doc is not None and doc["status"] == "applied" and doc["approved_by"] == "alice"

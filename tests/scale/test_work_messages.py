@@ -79,6 +79,7 @@ def test_a_bad_work_message_is_invalid_naming_the_field_and_message(
 def test_fan_out_settings_are_read_and_checked() -> None:
     """The names Terraform sets parse; nonsense is refused naming the variable."""
     env = {
+        "CHATSYNC_AUTH_MODE": "app",
         "CHATSYNC_WORK_TOPIC": "projects/p/topics/chatsync-work",
         "CHATSYNC_INVOCATION_BUDGET_S": "486",
         "CHATSYNC_WORK_ITEM_SIZE": "40",

@@ -53,13 +53,14 @@ EXPECTED: dict[str, Callable[[Line], bool]] = {
     "drift_reported": lambda line: _message(line).startswith("drift reported, not reverted"),
     "messages_dropped": lambda line: _message(line).startswith("event dropped: permanent error"),
     "retryable_failures": lambda line: _message(line) == "event will be redelivered",
-    "chat_rate_limited": lambda line: _failed(line) and " -> 429 " in _message(line),
+    "chat_rate_limited": lambda line: (
+        _message(line) == "chat api call failed" and line.get("http_status") == 429
+    ),
     "chat_authorization_failures": lambda line: (
-        line.get("outcome") == "failed_permanent"
-        and bool(re.search(r" -> 40[13] ", _message(line)))
+        _message(line) == "chat api call failed" and line.get("http_status") in (401, 403)
     ),
     "full_reconciles": lambda line: (
-        _message(line) == "full reconcile planned" and line.get("event_type") == "reconcile"
+        _message(line) == "full reconcile completed" and line.get("full") is True
     ),
 }
 

@@ -16,7 +16,11 @@ import pytest
 
 from .conftest import TERRAFORM
 
-REQUIRED = {"project_id": "my-chatsync-123", "admin_subject": "admin@example.com"}
+REQUIRED = {
+    "project_id": "my-chatsync-123",
+    "admin_subject": "admin@example.com",
+    "rules_file": "rules.prod.yaml",
+}
 
 Plan = Callable[..., tuple[int, str]]
 

@@ -144,6 +144,7 @@ def test_group_membership_entries_become_group_events(
             "joao.reis@example.com",
             "organization_changed",
         ),
+        ("admin-audit/08-user-relation-changed.json", "li.wei@example.com", "relation_changed"),
     ],
 )
 def test_user_entries_only_name_the_user_to_re_read(name: str, email: str, change: str) -> None:

@@ -38,3 +38,18 @@ def test_retry_stops_after_max_attempts_and_raises_the_last_error() -> None:
         retry(failing, policy=RetryPolicy(), sleep=slept.append, rng=random.Random(0))
     assert len(calls) == 4
     assert slept == [2.0, 2.0, 2.0]
+
+
+def test_a_refused_token_is_not_retried_within_the_delivery() -> None:
+    """CredentialsRefused is configuration: one attempt, no sleep, and it propagates (still a
+    RetryableError, so Pub/Sub redelivers the message)."""
+    calls: list[int] = []
+    slept: list[float] = []
+
+    def refused() -> None:
+        calls.append(1)
+        raise errors.CredentialsRefused("no token: unauthorized_client")
+
+    with pytest.raises(errors.RetryableError):
+        retry(refused, policy=RetryPolicy(), sleep=slept.append, rng=random.Random(0))
+    assert (len(calls), slept) == (1, [])

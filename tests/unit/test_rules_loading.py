@@ -233,6 +233,10 @@ R = "rules.yaml"
             "rules.yaml: not valid YAML: duplicate key 'version' (line 2)",
         ),
         ("spaces: [\n", "rules.yaml: not valid YAML"),
+        (
+            "version: 1\nx: {not: ,{a: b}}\n",
+            "rules.yaml: not valid YAML: a key must be text, not a dict",
+        ),
     ],
 )
 def test_every_mistake_is_reported_with_file_rule_and_field(text: str, message: str) -> None:

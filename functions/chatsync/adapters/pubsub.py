@@ -45,6 +45,21 @@ def topic_names(config: Path = PUBSUB_JSON) -> dict[str, str]:
     return {str(t["key"]): str(t["topic"]) for t in doc["topics"]}
 
 
+DEAD_LETTER_SUBSCRIPTION_SUFFIX = "-dlq-inspect"
+"""``dead_letter_subscription_suffix`` of ``terraform/pubsub.json`` (when the file is absent)."""
+
+
+def dead_letter_subscriptions(config: Path = PUBSUB_JSON) -> dict[str, str]:
+    """The pull subscription on each stream's dead-letter topic, per key: ``<topic>-dlq-inspect``
+    (named as ``terraform/pubsub.json`` and ``scripts/local_pubsub.py`` name it)."""
+    try:
+        doc = json.loads(config.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {k: t + DEAD_LETTER_SUBSCRIPTION_SUFFIX for k, t in topic_names(config).items()}
+    suffix = str(doc["dead_letter_subscription_suffix"])
+    return {str(t["key"]): str(t["topic"]) + suffix for t in doc["topics"]}
+
+
 def publish(
     batch: Sequence[messages.TestMessage],
     *,
@@ -63,16 +78,20 @@ def publish(
         timeout: seconds to wait for each publish to be acknowledged by the server.
 
     Raises:
-        ValueError: a message has neither data nor attributes (Pub/Sub rejects those).
+        Unpublishable: a message has neither data nor attributes (Pub/Sub rejects those), or
+            names no known topic.
+        errors.ConfigError: no emulator and no credentials, an emulator that does not
+            answer, or a topic that does not exist (the message says what to start or create).
+        errors.RetryableError: Pub/Sub did not acknowledge a message within ``timeout``.
     """
     names = dict(topics) if topics is not None else topic_names()
     for message in batch:
         if not message.data and not message.attributes:
             msg = f"{message.origin}: Pub/Sub rejects a message with neither data nor attributes"
-            raise ValueError(msg)
+            raise Unpublishable(msg)
         if message.topic not in names:
             msg = f"{message.origin}: no topic name for {message.topic!r} (known: {sorted(names)})"
-            raise ValueError(msg)
+            raise Unpublishable(msg)
     client = _client(emulator_host or os.environ.get("PUBSUB_EMULATOR_HOST"))
     futures = []
     for message in batch:
@@ -87,8 +106,35 @@ def publish(
         )
         # Wait for each one: a failed publish pauses its ordering key, and waiting keeps
         # the cross-key order of a story too (the tests rely on it).
-        futures[-1].result(timeout=timeout)
+        _wait(futures[-1], timeout=timeout, what=f"publishing {message.origin} to {path}")
     return [str(f.result(timeout=timeout)) for f in futures]
+
+
+class Unpublishable(errors.ConfigError, ValueError):
+    """A test message Pub/Sub would refuse; nothing was sent."""
+
+
+PROBE_SECONDS = 3.0
+"""How long to try to reach an emulator before saying it is not there (the client itself
+would wait for the whole publish timeout, then fail without naming the host)."""
+
+
+def _wait(future: Any, *, timeout: float, what: str) -> None:
+    from google.api_core import exceptions
+
+    try:
+        future.result(timeout=timeout)
+    except exceptions.NotFound as exc:
+        raise errors.ConfigError(
+            f"{what}: {exc.message}: create the topics (scripts/pubsub-emulator creates them "
+            "on the emulator; terraform/ in a project)"
+        ) from None
+    except exceptions.GoogleAPICallError as exc:
+        raise errors.RetryableError(f"{what}: {exc}") from None
+    except TimeoutError:
+        raise errors.RetryableError(
+            f"{what}: Pub/Sub did not acknowledge it within {timeout:g}s"
+        ) from None
 
 
 class PubSubWorkQueue:
@@ -96,7 +142,8 @@ class PubSubWorkQueue:
 
     No ordering key: items are independent (a space's operations are in one item, or in slices
     without order between them; ``domain.work_items``). Every publish is awaited: a failure
-    raises ``RetryableError``, so the delivery that fanned out is redelivered and plans again.
+    raises ``RetryableError`` (``ConfigError`` for a topic that does not exist), so the
+    delivery that fanned out is redelivered and plans again.
     ``PUBSUB_EMULATOR_HOST`` points it at the emulator, as for ``publish``.
     """
 
@@ -121,26 +168,109 @@ class PubSubWorkQueue:
             )
             for m in messages
         ]
-        try:
-            for future in futures:
-                future.result(timeout=self.timeout)
-        except Exception as exc:
-            raise errors.RetryableError(
-                f"publishing work items to {self.topic} failed: {type(exc).__name__}: {exc}",
-                delay=None,
-            ) from exc
+        for future in futures:
+            _wait(future, timeout=self.timeout, what=f"publishing work items to {self.topic}")
         self.published += len(messages)
 
 
 def _client(emulator_host: str | None) -> Any:
+    from google.auth import exceptions
     from google.cloud import pubsub_v1  # type: ignore[attr-defined,unused-ignore]
 
     ordering = pubsub_v1.types.PublisherOptions(enable_message_ordering=True)
     if not emulator_host:
-        return pubsub_v1.PublisherClient(publisher_options=ordering)
+        try:
+            return pubsub_v1.PublisherClient(publisher_options=ordering)
+        except exceptions.DefaultCredentialsError:
+            raise errors.ConfigError(
+                "PUBSUB_EMULATOR_HOST is not set and there are no Google credentials: start "
+                "the local emulator (scripts/pubsub-emulator prints the export line) and set "
+                "PUBSUB_EMULATOR_HOST, or run `gcloud auth application-default login` to "
+                "publish to a real project"
+            ) from None
+    _probe(emulator_host)
     import grpc  # type: ignore[import-untyped]
     from google.pubsub_v1.services.publisher.transports import PublisherGrpcTransport
 
     # An explicit insecure channel instead of setting PUBSUB_EMULATOR_HOST for the process.
     transport = PublisherGrpcTransport(channel=grpc.insecure_channel(emulator_host))
     return pubsub_v1.PublisherClient(publisher_options=ordering, transport=transport)
+
+
+def _probe(host: str) -> None:
+    """``ConfigError`` naming the host if nothing listens there."""
+    import socket
+
+    name, _, port = host.rpartition(":")
+    try:
+        with socket.create_connection((name or "127.0.0.1", int(port)), timeout=PROBE_SECONDS):
+            return
+    except ValueError:
+        raise errors.ConfigError(
+            f"PUBSUB_EMULATOR_HOST={host!r} is not HOST:PORT (scripts/pubsub-emulator prints it)"
+        ) from None
+    except OSError as exc:
+        raise errors.ConfigError(
+            f"cannot reach the Pub/Sub emulator at {host} (PUBSUB_EMULATOR_HOST): "
+            f"{exc.strerror or exc}; start it with scripts/pubsub-emulator"
+        ) from None
+
+
+def expected_resources(project: str, config: Path = PUBSUB_JSON) -> tuple[list[str], list[str]]:
+    """(topics, subscriptions) a deployment needs, as full names, from ``terraform/pubsub.json``:
+    each stream's topic and dead-letter topic, its push subscription and the dead letters'
+    inspection subscription."""
+    doc = json.loads(config.read_text(encoding="utf-8"))
+    topics: list[str] = []
+    subscriptions: list[str] = []
+    for t in doc["topics"]:
+        name = str(t["topic"])
+        topics += [name, name + doc["dead_letter_suffix"]]
+        subscriptions += [
+            name + doc["push_subscription_suffix"],
+            name + doc["dead_letter_subscription_suffix"],
+        ]
+    return (
+        [f"projects/{project}/topics/{n}" for n in topics],
+        [f"projects/{project}/subscriptions/{n}" for n in subscriptions],
+    )
+
+
+class Inventory:
+    """Which of the deployment's topics and subscriptions a project lacks (``chatsync doctor``).
+
+    Application Default Credentials, or ``PUBSUB_EMULATOR_HOST`` for the local emulator. No
+    credentials: ``PermissionError`` (doctor reports a warning instead of failing).
+    """
+
+    def __init__(self, config: Path = PUBSUB_JSON) -> None:
+        self.config = config
+
+    def missing(self, project: str) -> list[str]:
+        from google.api_core import exceptions as api_errors
+        from google.auth import exceptions as auth_errors
+        from google.cloud import pubsub_v1  # type: ignore[attr-defined,unused-ignore]
+
+        topics, subscriptions = expected_resources(project, self.config)
+        try:
+            publisher = pubsub_v1.PublisherClient()
+            subscriber = pubsub_v1.SubscriberClient()
+        except auth_errors.DefaultCredentialsError as exc:
+            raise PermissionError(f"no Google credentials: {exc}") from exc
+        gone: list[str] = []
+        try:
+            for topic in topics:
+                try:
+                    publisher.get_topic(request={"topic": topic}, timeout=30)
+                except api_errors.NotFound:
+                    gone.append(topic)
+            for subscription in subscriptions:
+                try:
+                    subscriber.get_subscription(request={"subscription": subscription}, timeout=30)
+                except api_errors.NotFound:
+                    gone.append(subscription)
+        except (api_errors.PermissionDenied, auth_errors.GoogleAuthError) as exc:
+            raise PermissionError(f"cannot read Pub/Sub in {project}: {exc}") from exc
+        finally:
+            subscriber.close()
+        return gone

@@ -2,13 +2,19 @@
 
 google-api-python-client's ``workspaceevents`` v1 from the static discovery document. What to
 keep alive and when to renew is decided in ``app.subscriptions``.
+
+Two tokens, as the bundled discovery document requires: ``subscriptions.create``, ``patch`` and
+``reactivate`` accept ``chat.app.memberships(.readonly)`` but not ``chat.bot``, while ``list``,
+``get`` and ``delete`` accept ``chat.bot`` but no ``chat.app.*`` scope, and no method accepts a
+``chat.admin.*`` scope (developers.google.com/workspace/events/guides/auth). The scope table
+(``chatsync/scopes.json``) names the set per method; ``credentials`` maps a method to it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from chatsync.adapters.googleapi import PerThreadService, check_response
+from chatsync.adapters.googleapi import MethodServices, execute
 from chatsync.domain.model import SpaceName
 
 EVENT_TYPES = (
@@ -26,18 +32,12 @@ class WorkspaceEvents:
     """The subscriptions methods chatsync uses. Thread-safe: one HTTP client per thread."""
 
     def __init__(self, credentials: Any, *, endpoint: str, timeout: float = 30.0) -> None:
-        self._services = PerThreadService(
+        self._services = MethodServices(
             "workspaceevents", "v1", credentials, endpoint=endpoint, timeout=timeout
         )
 
-    def _subscriptions(self) -> Any:
-        return self._services.get().subscriptions()
-
-    def _execute(self, request: Any, *, call: str) -> Any:
-        try:
-            return request.execute(num_retries=0)
-        except Exception as exc:
-            raise check_response(exc, call=call) from exc
+    def _subscriptions(self, method: str) -> Any:
+        return self._services.service(method).subscriptions()
 
     def find(self, space: SpaceName) -> list[dict[str, Any]]:
         """Live subscriptions for the space's membership events."""
@@ -49,8 +49,11 @@ class WorkspaceEvents:
             kw: dict[str, Any] = {"filter": query, "pageSize": 100}
             if token:
                 kw["pageToken"] = token
-            body = self._execute(
-                self._subscriptions().list(**kw), call=f"subscriptions.list {space}"
+            method = "workspaceevents.subscriptions.list"
+            body = execute(
+                self._subscriptions(method).list(**kw),
+                method=method,
+                call=f"subscriptions.list {space}",
             )
             found += [s for s in body.get("subscriptions") or () if isinstance(s, dict)]
             token = body.get("nextPageToken")
@@ -64,14 +67,19 @@ class WorkspaceEvents:
             "notificationEndpoint": {"pubsubTopic": topic},
             "payloadOptions": {"includeResource": True},
         }
-        operation = self._execute(
-            self._subscriptions().create(body=body), call=f"subscriptions.create {space}"
+        method = "workspaceevents.subscriptions.create"
+        operation = execute(
+            self._subscriptions(method).create(body=body),
+            method=method,
+            call=f"subscriptions.create {space}",
         )
         return dict(operation.get("response") or {})
 
     def renew(self, name: str) -> dict[str, Any]:
-        operation = self._execute(
-            self._subscriptions().patch(name=name, updateMask="ttl", body={"ttl": "0s"}),
+        method = "workspaceevents.subscriptions.patch"
+        operation = execute(
+            self._subscriptions(method).patch(name=name, updateMask="ttl", body={"ttl": "0s"}),
+            method=method,
             call=f"subscriptions.patch {name} ttl",
         )
         return dict(operation.get("response") or {})

@@ -1,14 +1,21 @@
-"""Apply a plan: through the safety gate, the executor, the audit trail and presence records."""
+"""Apply a plan: through the safety gate, the executor (which journals each write in the audit
+trail as it happens) and presence records.
+
+A space Chat answers 403/404 for, while planning (``Plan.unreachable``), in the gate or in the
+executor, is skipped, logged with its fix and recorded (``app.broken``); the rest applies and
+the report names it (``Report.broken``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
-from chatsync.app import gate, presence, recording
+from chatsync.app import broken, gate, presence, recording
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Executor, Report
 from chatsync.app.logs import Logger
-from chatsync.domain import planning, safety
+from chatsync.domain import errors, planning, safety
 from chatsync.domain.model import Decision, SpaceName
 
 
@@ -25,10 +32,10 @@ def execute(
 ) -> Report:
     """Guard the plan, hold it if it exceeds a ``safety:`` limit for ``scope`` (None: an
     approved plan, limits off), else apply it and record the audit trail."""
-    the_plan, held = gate.gate(deps, the_plan, current, scope=scope, run_id=run_id, log=log)
+    the_plan, held = _gated(deps, the_plan, current, scope=scope, run_id=run_id, log=log)
     if held is not None:
-        return held
-    recorder = recording.Recorder(log, run_id=run_id, clock=deps.clock)
+        return replace(held, broken=broken.note(deps, the_plan.unreachable, run_id=run_id, log=log))
+    recorder = recording.Recorder(log, run_id=run_id, clock=deps.clock, store=deps.store)
     recorder.skipped(the_plan.skipped)
     executor = Executor(
         deps.chat,
@@ -38,9 +45,19 @@ def execute(
         on_result=recorder,
         workers=deps.options.workers,
         lanes=deps.lanes,
+        journal=recorder,
+        controls=deps.controls,
     )
     report = executor.apply(the_plan)
-    recorder.flush(deps.store)
+    refused = [
+        planning.Unreachable(r.space, r.unreachable, r.detail[:300], (r.email,))
+        for r in report.results
+        if r.unreachable
+    ]
+    report = replace(
+        report,
+        broken=broken.note(deps, [*the_plan.unreachable, *refused], run_id=run_id, log=log),
+    )
     if track_presence:
         presence.track(deps.store, report)
     if not the_plan.operations and not the_plan.skipped:
@@ -48,3 +65,26 @@ def execute(
             "no change needed", run_id=run_id, spaces_checked=len({d.space for d in decisions})
         )
     return report
+
+
+def _gated(
+    deps: Deps,
+    the_plan: planning.Plan,
+    current: Mapping[SpaceName, planning.SpaceState] | None,
+    *,
+    scope: safety.Scope | None,
+    run_id: str,
+    log: Logger,
+) -> tuple[planning.Plan, Report | None]:
+    """``gate.gate``; a space that answers 403/404 to the gate's reads leaves the plan."""
+    while True:
+        try:
+            return gate.gate(deps, the_plan, current, scope=scope, run_id=run_id, log=log)
+        except errors.SpaceUnreachable as exc:
+            space = SpaceName(exc.space)
+            people = tuple(op.email for op in the_plan.operations if op.space == space)
+            the_plan = planning.Plan(
+                tuple(op for op in the_plan.operations if op.space != space),
+                the_plan.skipped,
+                (*the_plan.unreachable, broken.found(exc, space, people)),
+            )

@@ -23,7 +23,9 @@ def approve(deps: Deps, plan_id: str, *, log: Logger, approved_by: str = "") -> 
     log = log.bind(plan_id=plan_id)
     doc = deps.store.get_doc(holding.KIND, plan_id)
     if doc is None:
-        raise errors.PlanRefused(f"no held plan {plan_id!r} (see the held_plans records)")
+        raise errors.PlanRefused(
+            f"no held plan {plan_id!r}; list the held plans: chatsync approve --list"
+        )
     if doc.get("status") == holding.APPLIED:
         log.info("held plan already applied: nothing to do", approved_by=doc.get("approved_by"))
         return Report(note=Note.ALREADY_APPLIED)

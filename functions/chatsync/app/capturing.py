@@ -1,8 +1,9 @@
 """Read, once, the facts and rosters a full plan needs: ``chatsync snapshot`` and the live
 rules review (``chatsync plan --rules NEW`` without ``--snapshot``).
 
-The reads are the full reconcile's (``app.reconciling``): the Directory once (people, groups,
-nested groups) with HR precedence applied as the reconcile applies it, then per space
+The reads are the full reconcile's (``app.reconciling``): everyone's facts once, merged as the
+reconcile merges them (``app.facts.everyone``: the Directory's people, groups and nested groups
+with the stored HR snapshots and group changes), then per space
 ``spaces.get`` and, for a named space, ``spaces.members.list``. Reading once and planning both
 rule sets from that one reading means a change landing between two reads cannot show up as
 caused by the rules change.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chatsync.app import reconciling, snapshots
+from chatsync.app import facts, reconciling, snapshots
 from chatsync.app.deps import Deps
 from chatsync.app.logs import Logger
 from chatsync.domain import planning
@@ -24,7 +25,7 @@ def capture(
     deps: Deps, spaces: Iterable[SpaceName], *, source: str, rules: str, log: Logger
 ) -> Snapshot:
     """People as the reconcile sees them and the roster of each of ``spaces`` (nothing written)."""
-    people = reconciling.hr_precedence(list(deps.directory.list_people()), deps.store)
+    people = [found.person for found in facts.everyone(deps)]
     ids = {f"users/{p.google_user_id}": p.email for p in people if p.google_user_id}
     types: dict[SpaceName, SpaceType] = {}
     current: dict[SpaceName, planning.SpaceState] = {}

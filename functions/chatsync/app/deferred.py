@@ -1,7 +1,8 @@
 """Future-dated HR events: recorded when they arrive, applied by the reconcile once due.
 
 Each is one ``deferred`` document (``records.DeferredEvent``) keyed by its event id, carrying
-the person snapshot and the watermark it would set.
+the person snapshot and the watermark it would set. Once applied, its snapshot becomes the
+person's latest HR snapshot (``app.hr_snapshots``) unless a newer one is there.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from chatsync.app import records
+from chatsync.app import hr_snapshots, records
 from chatsync.app.ports import StateStore, Watermark
 from chatsync.domain import events as ev
 from chatsync.domain import person_codec
+from chatsync.domain.facts import HrSnapshot
 from chatsync.domain.model import Email, Person
 
 
@@ -60,12 +62,17 @@ def due_events(store: StateStore, now: float) -> list[DueEvent]:
 
 
 def settle(store: StateStore, due: Sequence[DueEvent], *, failed: set[Email], now: float) -> None:
-    """Mark applied deferred events done (and advance watermarks); failed people wait a run."""
+    """Mark applied deferred events done (and advance watermarks and HR snapshots); failed
+    people wait a run."""
     for event in due:
         if event.person.email in failed:
             continue
+        mark = event.mark
+        snapshot = HrSnapshot(event.person, event.key, mark.occurred_at, mark.sequence)
+        hr_snapshots.record(store, snapshot, now=now)
         current = store.get_watermark(event.person.email)
         if current is None or event.mark.is_newer_than(current):
             store.advance_watermark(event.person.email, event.mark)
         doc = store.get_doc(records.DEFERRED, event.key) or {}
-        store.put_doc(records.DEFERRED, event.key, {**doc, "applied_at": now})
+        applied = records.expiring(records.DEFERRED, {**doc, "applied_at": now}, now=now)
+        store.put_doc(records.DEFERRED, event.key, applied)

@@ -10,11 +10,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from chatsync.app.executing import Controls
 from chatsync.app.lanes import Lanes
 from chatsync.app.logs import Logger
 from chatsync.app.ports import (
     ChatMembers,
     Directory,
+    Notifier,
+    NullNotifier,
     SnapshotSink,
     StateStore,
     WorkQueue,
@@ -38,6 +41,8 @@ class Options:
     """``revert`` or ``report`` a manual change that contradicts the rules (see app.drifting)."""
     events_topic: str = ""
     """The Pub/Sub topic Workspace Events subscriptions deliver to."""
+    auth_mode: str = "admin"
+    """``admin`` or ``app`` (settings): the fixes logged for a space chatsync cannot use differ."""
     invocation_budget_s: float = 270.0
     """Seconds of work one invocation may start (a work item continues in another after it)."""
     work_item_size: int = 50
@@ -92,8 +97,12 @@ class Deps:
     person_locks: PersonLocks = field(default_factory=PersonLocks)
     instance: str = "local"
     """This instance's name in per-person leases (see app.leasing)."""
+    notifier: Notifier = field(default_factory=NullNotifier)
+    """The admin space (see app.notifying); posts nothing unless one is configured."""
     snapshot_sink: SnapshotSink | None = None
     """Where a full reconcile publishes its snapshot (CHATSYNC_SNAPSHOT_URI); None: nowhere."""
+    controls: Controls = field(default_factory=Controls)
+    """A stop flag and a watcher for applies (the CLI's Ctrl-C and progress bar)."""
     work: WorkQueue | None = None
     """Where large change sets go as work items (CHATSYNC_WORK_TOPIC); None: applied here."""
     compiled: CompiledRules | None = None

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from chatsync.app import records
+from chatsync.app import records, runs
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Note, Report
 from chatsync.app.logs import Logger
@@ -40,7 +40,13 @@ reads and two writes each fit the group function's budget at its 10 writes a min
 
 
 def start_ops_run(
-    deps: Deps, the_plan: planning.Plan, *, run_id: str, origin: str, log: Logger
+    deps: Deps,
+    the_plan: planning.Plan,
+    *,
+    run_id: str,
+    origin: str,
+    log: Logger,
+    started: float | None = None,
 ) -> Report:
     """Publish ``the_plan``'s operations as work items of run ``run_id``."""
     items = slice_operations(the_plan.operations, max_ops=deps.options.work_item_size)
@@ -53,7 +59,7 @@ def start_ops_run(
             marks[email] = mark.event_id if mark is not None else ""
         item = WorkItem(run_id, index, "ops", ops=ops, watermarks=marks)
         messages.append(WorkMessage(item))
-    _publish(deps, messages, run_id=run_id, origin=origin, log=log)
+    _publish(deps, messages, run_id=run_id, origin=origin, log=log, started=started)
     return Report(skipped=the_plan.skipped, note=Note.FANNED_OUT)
 
 
@@ -85,7 +91,13 @@ def _fresh(deps: Deps, run_id: str) -> str:
 
 
 def _publish(
-    deps: Deps, messages: Sequence[WorkMessage], *, run_id: str, origin: str, log: Logger
+    deps: Deps,
+    messages: Sequence[WorkMessage],
+    *,
+    run_id: str,
+    origin: str,
+    log: Logger,
+    started: float | None = None,
 ) -> None:
     if deps.work is None:
         raise errors.ConfigError("no work queue: CHATSYNC_WORK_TOPIC is not set")
@@ -94,13 +106,16 @@ def _publish(
         "run_id": run_id,
         "origin": origin,
         "status": "publishing",
+        "started_at": now if started is None else started,
         "created_at": now,
         "updated_at": now,
         "items_total": len(messages),
         "steps_total": sum(m.item.size for m in messages),
         "done": {},
     }
-    deps.store.put_doc(records.WORK_RUNS, run_id, dict(doc))
+    deps.store.put_doc(
+        records.WORK_RUNS, run_id, records.expiring(records.WORK_RUNS, dict(doc), now=now)
+    )
     _open(deps, run_id, add=True)
     log.info(
         "work run started",
@@ -149,6 +164,23 @@ def mark_done(deps: Deps, run_id: str, *, log: Logger) -> None:
             skipped=summary.skipped,
             seconds=round(deps.clock() - summary.created_at, 1),
         )
+        if summary.origin in ("reconcile", "reconcile_spaces"):
+            runs.reconcile_finished(
+                deps.store,
+                run_id=run_id,
+                started=float(doc.get("started_at", summary.created_at)),
+                now=deps.clock(),
+                counts={
+                    "applied": summary.applied,
+                    "failed": summary.failed,
+                    "skipped": summary.skipped,
+                    "items": summary.items_total,
+                },
+                held=None,
+                full=summary.origin == "reconcile",
+                dry_run=False,
+                log=log,
+            )
 
 
 def supersede(deps: Deps, run_id: str, *, by: str) -> None:
@@ -169,7 +201,7 @@ def _open(deps: Deps, run_id: str, *, add: bool) -> None:
         if (run_id in runs) == add:
             return None
         runs = [*runs, run_id] if add else [r for r in runs if r != run_id]
-        return {"runs": runs}
+        return records.expiring(records.WORK_OPEN, {"runs": runs}, now=deps.clock())
 
     deps.store.update_doc(records.WORK_OPEN, "runs", change)
 

@@ -3,14 +3,15 @@
 ``gate`` runs before anything is applied: ``safety.guard`` removes what must never happen,
 ``safety.check`` decides whether the rest exceeds a ``safety:`` limit, and the rolling window
 (``app.window``) counts losses across events. A held plan is logged at ERROR and stored
-(``domain.holding``); the event that produced it is acked.
+(``domain.holding``), posted to the admin space (``app.notifying``); the event that produced it
+is acked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chatsync.app import window
+from chatsync.app import notifying, window
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Report
 from chatsync.app.logs import Logger
@@ -84,6 +85,8 @@ def gate(
         summary=doc["summary"],
         **extra,
     )
+    # Once per plan id, a redelivery included (app.notifying); never fails the event.
+    notifying.held_plan(deps, existing or doc, log=log)
     return guarded, Report(skipped=guarded.skipped, held=doc["plan_id"])
 
 

@@ -11,6 +11,7 @@ from chatsync.app import (
     approving,
     drifting,
     group_fanout,
+    notifying,
     person_sync,
     reconciling,
     subscriptions,
@@ -32,7 +33,13 @@ def handle(deps: Deps, event: ev.Event) -> Report:
     if deps.store.is_processed(meta.event_id):
         log.info("duplicate event: already applied, nothing to do")
         return Report(note=Note.DUPLICATE)
-    report = dispatch(deps, event, log)
+    try:
+        report = dispatch(deps, event, log)
+    except errors.ChatPermissionDenied as exc:
+        # A read Chat refused (403/404) for a managed space: the event is dropped as before
+        # (main.py), and the admin space hears of the space (app.notifying).
+        notifying.error_unmanageable(deps, exc, log=log)
+        raise
     pending = report.retryable_failures
     if pending:
         first = pending[0]

@@ -36,16 +36,17 @@ def acquire(store: StateStore, email: Email, holder: str, *, now: float, ttl: fl
             won[0] = False
             return None
         won[0] = True
-        return {"holder": holder, "until": now + ttl}
+        return records.expiring(KIND, {"holder": holder, "until": now + ttl}, now=now)
 
     store.update_doc(KIND, email, change)
     return won[0]
 
 
-def release(store: StateStore, email: Email, holder: str) -> None:
+def release(store: StateStore, email: Email, holder: str, *, now: float | None = None) -> None:
     def change(doc: dict[str, Any] | None) -> dict[str, Any] | None:
         if doc is not None and doc.get("holder") == holder:
-            return {"holder": "", "until": 0.0}
+            released = {"holder": "", "until": 0.0}
+            return released if now is None else records.expiring(KIND, released, now=now)
         return None
 
     store.update_doc(KIND, email, change)
@@ -62,4 +63,4 @@ def held(store: StateStore, email: Email, holder: str, *, now: float) -> Iterato
     try:
         yield
     finally:
-        release(store, email, holder)
+        release(store, email, holder, now=now)

@@ -16,12 +16,14 @@ from datetime import datetime
 
 from chatsync.app import applying, approving, handling, person_sync, reconciling
 from chatsync.app.deps import Deps, Options, PersonLocks, SpaceTypes
-from chatsync.app.executing import Report
+from chatsync.app.executing import Controls, Report
 from chatsync.app.lanes import Lanes
 from chatsync.app.logs import Logger
 from chatsync.app.ports import (
     ChatMembers,
     Directory,
+    Notifier,
+    NullNotifier,
     SnapshotSink,
     StateStore,
     WorkQueue,
@@ -53,10 +55,14 @@ class Pipeline:
     """``revert`` or ``report`` a manual change that contradicts the rules (see drifting)."""
     workspace_events: WorkspaceEvents | None = None
     events_topic: str = ""
+    auth_mode: str = "admin"
+    """``admin`` or ``app`` (settings); chooses the fix named for a space chatsync cannot use."""
     space_types: SpaceTypes = field(default_factory=SpaceTypes)
     person_locks: PersonLocks = field(default_factory=PersonLocks)
     instance: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     """This instance's name in per-person leases (see app.leasing)."""
+    notifier: Notifier = field(default_factory=NullNotifier)
+    """Posts held plans, drift and unmanageable spaces to the admin space (app.notifying)."""
     snapshot_sink: SnapshotSink | None = None
     """Where a full reconcile publishes its snapshot (see app.snapshots)."""
     work: WorkQueue | None = None
@@ -68,6 +74,8 @@ class Pipeline:
     """Kept threads for Chat calls side by side; built on first use with ``workers`` threads."""
     compiled: CompiledRules | None = None
     """The ruleset compiled for lookups; built on first use, again if the ruleset changes."""
+    controls: Controls = field(default_factory=Controls)
+    """A stop flag and a watcher for applies (set by the CLI; the functions leave it empty)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.work, InProcessQueue):
@@ -101,6 +109,7 @@ class Pipeline:
                 invocation_budget_s=self.invocation_budget_s,
                 work_item_size=self.work_item_size,
                 stall_minutes=self.stall_minutes,
+                auth_mode=self.auth_mode,
             ),
             clock=self.clock,
             sleep=self.sleep,
@@ -108,7 +117,9 @@ class Pipeline:
             space_types=self.space_types,
             person_locks=self.person_locks,
             instance=self.instance,
+            notifier=self.notifier,
             snapshot_sink=self.snapshot_sink,
+            controls=self.controls,
             work=self.work,
             lanes=self.lanes,
             compiled=self.compiled,

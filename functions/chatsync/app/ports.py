@@ -1,14 +1,14 @@
 """The ports: what the use cases need from the edges, as protocols and plain values.
 
 Adapters implement them (``adapters.chat``, ``adapters.directory``, ``adapters.store``,
-``adapters.workspace_events``); tests may pass any object of the same shape. Nothing here does
-I/O.
+``adapters.workspace_events``, ``adapters.dead_letters``); tests may pass any object of the same
+shape. Nothing here does I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from chatsync.domain.model import Email, Membership, Person, Role, SpaceName, SpaceType
@@ -49,7 +49,8 @@ class Directory(Protocol):
     """The Directory reads chatsync makes (Admin SDK Directory API, read-only)."""
 
     def get_person(self, key: str) -> Person:
-        """The user by email or id, with groups if the adapter reads them; PersonNotFound."""
+        """The user by email or id, with their account state (``Person.account``) and groups if
+        the adapter reads them; PersonNotFound. Use cases read it through ``app.facts``."""
 
     def groups_of(self, member: str) -> frozenset[Email]:
         """Every group the member belongs to, nested ones included; PersonNotFound."""
@@ -75,6 +76,44 @@ class WorkspaceEvents(Protocol):
     def renew(self, name: str) -> dict[str, Any]: ...
 
 
+# -- Preflight (chatsync doctor) ----------------------------------------------------------------
+
+
+class TokenProbe(Protocol):
+    """Token exchanges with the deployment's own credentials, one per credential set."""
+
+    @property
+    def static(self) -> bool:
+        """Fixed bearer tokens (the emulator): nothing is exchanged."""
+
+    def exchange(self, credential_set: str) -> str | None:
+        """Get a token for the set now: None if one was issued, else why not (the error)."""
+
+    def refused(self, credential_set: str) -> tuple[str, ...]:
+        """Of the set's scopes, those a token asked for alone is refused for (delegation)."""
+
+
+class CreatorProbe(Protocol):
+    def app_created(self, space: SpaceName) -> bool | None:
+        """Whether the Chat app created the space; None: Chat would not say."""
+
+    @property
+    def last_error(self) -> str: ...
+
+
+class DirectoryProbe(Protocol):
+    def first_user(self) -> Email | None:
+        """One user of the customer (users.list): Directory access works."""
+
+    def groups_of(self, member: str) -> frozenset[Email]: ...
+
+
+class PubSubInventory(Protocol):
+    def missing(self, project: str) -> list[str]:
+        """Topics and subscriptions the deployment needs that the project lacks (full names);
+        raises ``PermissionError`` when there are no credentials to look."""
+
+
 # -- Snapshots ----------------------------------------------------------------------------------
 
 
@@ -97,6 +136,47 @@ class WorkQueue(Protocol):
         """Publish every message; raise ``RetryableError`` if any could not be."""
 
 
+# -- Pub/Sub dead letters -----------------------------------------------------------------------
+
+
+class DeadLetters(Protocol):
+    """How many messages wait on a dead-letter subscription (``chatsync status --project``)."""
+
+    def waiting(self, subscription: str) -> int:
+        """Messages waiting on ``subscription`` (a short name), without consuming any."""
+
+
+# -- Notifications ------------------------------------------------------------------------------
+
+
+class Notifier(Protocol):
+    """Posts messages to the admin space as the Chat app (``adapters.chat.messages``)."""
+
+    @property
+    def space(self) -> str:
+        """The admin space (``spaces/S``); empty: notifications are off."""
+
+    def post(self, text: str, *, key: str) -> str:
+        """Create a text message; return its name. The same ``key`` creates one message only
+        (a repeat returns the first). Raises ``ChatApiError`` when Chat refuses it."""
+
+    def check(self) -> str:
+        """The admin space's display name; ``ChatApiError`` if the app cannot reach it (404:
+        the Chat app is not a member, so it cannot post there)."""
+
+
+class NullNotifier:
+    """The ``Notifier`` when no admin space is configured (``CHATSYNC_ADMIN_SPACE`` unset)."""
+
+    space = ""
+
+    def post(self, text: str, *, key: str) -> str:
+        return ""
+
+    def check(self) -> str:
+        return ""
+
+
 # -- State --------------------------------------------------------------------------------------
 
 
@@ -116,9 +196,24 @@ class Watermark:
         return self.occurred_at > other.occurred_at
 
 
+INTENT = "intent"
+"""``AuditEntry.outcome`` of the line written *before* a write is sent (see ``journal``)."""
+
+UNCONFIRMED = "unconfirmed"
+"""What the trail shows for an intent that no outcome followed: the write was in flight when
+the run stopped (killed, crashed, or still running); it may or may not have landed."""
+
+FAILED = ("failed_retryable", "failed_permanent")
+
+
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """One applied (or attempted) change, durable and queryable by person, space and run."""
+    """One applied (or attempted) change, durable and queryable by person, space and run.
+
+    Each write is journaled twice as it happens: an ``intent`` line before the call, then the
+    outcome line after it, both under the same ``op_id``. ``journal`` folds them back into one
+    entry per change, so a run that died mid-way still shows what it had sent.
+    """
 
     run_id: str
     at: float
@@ -131,6 +226,9 @@ class AuditEntry:
     membership: str = ""
     event_id: str = ""
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    op_id: str = ""
+    """Links an operation's intent and outcome lines (empty in entries written before both
+    were journaled)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -140,6 +238,24 @@ class AuditEntry:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AuditEntry:
         return cls(**{**data, "reasons": tuple(data.get("reasons") or ())})
+
+
+def journal(rows: Sequence[AuditEntry]) -> list[AuditEntry]:
+    """The audit trail from the stored lines, oldest first: per ``op_id`` the outcome line
+    replaces its intent; an intent with no outcome is shown as ``unconfirmed``; a failed
+    write (nothing changed) is left out, as it always was. Stores call it in ``audit``."""
+    last: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        if row.op_id:
+            last[row.op_id] = index
+    trail = []
+    for index, row in enumerate(rows):
+        if row.op_id and last[row.op_id] != index:
+            continue
+        if row.outcome in FAILED:
+            continue
+        trail.append(replace(row, outcome=UNCONFIRMED) if row.outcome == INTENT else row)
+    return trail
 
 
 class StateStore(Protocol):
@@ -152,12 +268,15 @@ class StateStore(Protocol):
     def advance_watermark(self, person: str, mark: Watermark) -> bool:
         """Store ``mark`` if it is newer than the stored one; return whether it was."""
 
-    def record(self, entries: Sequence[AuditEntry]) -> None: ...
+    def record(self, entries: Sequence[AuditEntry]) -> None:
+        """Append lines to the trail, durably, before returning (the executor journals each
+        write's intent and outcome through it as they happen)."""
 
     def audit(
         self, *, person: str | None = None, space: str | None = None, run: str | None = None
     ) -> list[AuditEntry]:
-        """Entries oldest first, filtered by any of person, space, run."""
+        """The trail (``journal`` of the stored lines) oldest first, filtered by any of person,
+        space, run."""
 
     def put_doc(self, kind: str, key: str, data: dict[str, Any]) -> None: ...
 

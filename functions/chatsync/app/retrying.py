@@ -47,9 +47,16 @@ def retry(
     sleep: Callable[[float], None],
     rng: random.Random,
     on_attempt: Callable[[int], None] | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> T:
     """``call()``, again after a back-off on ``RetryableError``, up to ``policy.max_attempts``
-    in all; the last RetryableError propagates. ``on_attempt(n)`` is told of each attempt."""
+    in all; the last RetryableError propagates. ``on_attempt(n)`` is told of each attempt;
+    once ``stopped()`` is true no further attempt is made (the run is being interrupted).
+
+    ``CredentialsRefused`` propagates at once: a refused token is configuration that another
+    try seconds later will not change (google-auth already retries a token endpoint that is
+    briefly down); the delivery goes back to Pub/Sub instead.
+    """
     attempt = 0
     while True:
         attempt += 1
@@ -57,10 +64,14 @@ def retry(
             on_attempt(attempt)
         try:
             return call()
+        except errors.CredentialsRefused:
+            raise
         except errors.RetryableError as exc:
-            if attempt >= policy.max_attempts:
+            if attempt >= policy.max_attempts or (stopped is not None and stopped()):
                 raise
             sleep(policy.delay(attempt, exc.delay, rng))
+            if stopped is not None and stopped():
+                raise
 
 
 class Retrying:

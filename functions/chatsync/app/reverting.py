@@ -8,11 +8,19 @@ rails hold: protected people are never touched, no space loses its last owner, u
 what chatsync added by mistake, the revert may remove.
 
 A membership that moved again after the run (someone changed it by hand, or a later run did)
-is not clobbered: it is skipped with what it is now, unless ``force``.
+is not clobbered: it is skipped with what it is now, unless ``force``. One that is already back
+as it was before the run (reverted already) is ``undone``, not skipped: there is nothing to do.
+
+An interrupted run may have sent a write it never heard back about (``unconfirmed`` in the
+trail): the live membership says whether it landed; if it did it is reverted like the rest,
+if not there is nothing to undo.
 
 The revert plan is shown for review and applied only on request (``chatsync revert RUN
---apply``); it goes through ``Pipeline.execute``, so it is itself audited under its own run id
-and held by the change thresholds like any other plan.
+--apply``); it goes through ``Pipeline.execute``, so it is itself audited under its own run id.
+The change thresholds do not hold it unless ``force``: every removal or demotion in it takes
+back an add or a promotion the run made, to a membership still exactly as the run left it, so
+it restores the roster from before the run rather than losing anyone who was there. With
+``force`` it may overwrite later changes, and the per-run limits apply again.
 """
 
 from __future__ import annotations
@@ -22,12 +30,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from chatsync.app.ports import AuditEntry, ChatMembers
-from chatsync.domain import errors, planning
+from chatsync.domain import errors, planning, safety
 from chatsync.domain.model import Decision, Email, Membership, Role, SpaceName
 from chatsync.domain.rules import Ruleset
 
-UNDOABLE = ("applied",)
-"""Audit outcomes that changed something (a dry run changed nothing: nothing to undo)."""
+UNDOABLE = ("applied", "unconfirmed")
+"""Audit outcomes that changed something, or may have (a dry run changed nothing)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +48,8 @@ class Touched:
     after: Role | None
     actions: tuple[str, ...]
     at: float
+    confirmed: bool = True
+    """False when the run's last write to it was never answered (interrupted)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +58,14 @@ class RevertPlan:
     touched: tuple[Touched, ...]
     plan: planning.Plan
     current: dict[SpaceName, planning.SpaceState]
+    undone: tuple[Touched, ...] = ()
+    """Memberships already as they were before the run (nothing to revert)."""
+    force: bool = False
+
+    @property
+    def scope(self) -> safety.Scope | None:
+        """The safety scope to apply it with: no limits unless forced (module docstring)."""
+        return "run" if self.force else None
 
 
 def touched(entries: Sequence[AuditEntry]) -> list[Touched]:
@@ -70,6 +88,7 @@ def touched(entries: Sequence[AuditEntry]) -> list[Touched]:
             _role(last[(space, person)].after),
             tuple(actions[(space, person)]),
             first[(space, person)].at,
+            last[(space, person)].outcome == "applied",
         )
         for space, person in sorted(first)
     ]
@@ -100,6 +119,7 @@ def build(
     live: dict[tuple[SpaceName, Email], Membership | None] = {}
     decisions: list[Decision] = []
     skipped: list[planning.Skipped] = []
+    undone: list[Touched] = []
     for change in changes:
         if ruleset.space(change.space) is None:
             skipped.append(
@@ -110,6 +130,9 @@ def build(
             continue
         member = chat.get_member(change.space, change.person)
         now = member.role if member is not None else None
+        if now == change.before and (now != change.after or not change.confirmed):
+            undone.append(change)  # already as before the run (or its write never landed)
+            continue
         if now != change.after and not force:
             skipped.append(
                 planning.Skipped(
@@ -146,7 +169,7 @@ def build(
         the_plan.operations,
         tuple(sorted((*the_plan.skipped, *skipped), key=lambda s: (s.space, s.email, s.why))),
     )
-    return RevertPlan(run_id, tuple(changes), the_plan, current)
+    return RevertPlan(run_id, tuple(changes), the_plan, current, tuple(undone), force)
 
 
 def _name(role: Role | None) -> str:

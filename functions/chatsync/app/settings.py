@@ -10,10 +10,10 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from typing import Any
 
 from chatsync.domain.errors import ConfigError
+from chatsync.domain.model import SPACE_NAME
 
 PREFIX = "CHATSYNC_"
 
@@ -23,19 +23,34 @@ DRIFT_MODES = ("revert", "report")
 
 _TOPIC = re.compile(r"projects/[^/]+/topics/[^/]+")
 
-DEFAULT_RULES = str(Path(__file__).resolve().parents[2] / "rules.yaml")
+DEPLOYED_MARKERS = ("K_SERVICE",)
+"""Set by Cloud Run functions (and Cloud Run) on every instance: a deployed function, where a
+missing CHATSYNC_RULES_FILE is named as the Terraform input to set."""
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    rules_file: str = DEFAULT_RULES
-    """CHATSYNC_RULES_FILE: path of the rules YAML. Default: ``rules.yaml`` beside main.py."""
+    rules_file: str = ""
+    """CHATSYNC_RULES_FILE: path of the rules YAML. No default: the rules decide who is removed
+    from which space, so they are always named. In a deployed function (``K_SERVICE`` set) a
+    missing value is a ConfigError at cold start naming the Terraform input; locally, building
+    the pipeline without it is one too (the CLI also finds the rules in a ``chatsync.toml``).
+    The demo's rules (``functions/rules.yaml``) are used only by ``chatsync demo`` and the tests."""
 
-    auth_mode: str = "app"
-    """CHATSYNC_AUTH_MODE: ``app`` (service account as the Chat app, scope chat.app.memberships,
-    admin-approved) or ``admin`` (domain-wide delegation to CHATSYNC_ADMIN_SUBJECT with
-    chat.admin.memberships and useAdminAccess=true). App auth is the default because it needs no
-    impersonation; admin mode is needed to change roles in spaces the app did not create."""
+    auth_mode: str = ""
+    """CHATSYNC_AUTH_MODE: ``admin`` (the default) or ``app``; which token each API call uses in
+    each mode is the table ``chatsync/scopes.json``.
+
+    ``admin``: domain-wide delegation to CHATSYNC_ADMIN_SUBJECT with Chat admin access
+    (chat.admin.memberships, useAdminAccess=true): adds, removes and changes roles in any existing
+    space of the organization, whether or not the Chat app is in it
+    (developers.google.com/workspace/chat/admin-privileges). ``app``: the runtime account acts as
+    the Chat app (chat.app.memberships, approved once by an admin): it must be a member of each
+    space, changes roles only in spaces it created and removes managers only as their creator
+    (developers.google.com/workspace/chat/authenticate-authorize-chat-app, .../update-members,
+    spaces.members.delete reference), so it cannot manage existing people-made spaces.
+    Unset with CHATSYNC_ACCESS_TOKEN (the emulator's fixed token): the mode its principal stands
+    for, ``admin`` for ``user:<email>`` (an admin's delegated token), else ``app``."""
 
     admin_subject: str = ""
     """CHATSYNC_ADMIN_SUBJECT: the Workspace admin impersonated in ``admin`` mode and for
@@ -54,6 +69,17 @@ class Settings:
     directory_customer: str = "my_customer"
     """CHATSYNC_DIRECTORY_CUSTOMER: customer id for users.list (``my_customer`` = the caller's)."""
 
+    directory_schema: str = "HR"
+    """CHATSYNC_DIRECTORY_SCHEMA: the Directory custom schema holding job_level,
+    is_people_manager, employment_status and division (``customSchemas.<name>``). ``HR`` is
+    what the demo org and the emulator's HR updates use; the mapping is
+    ``adapters.directory.DirectoryMapping``."""
+
+    directory_fields: str = ""
+    """CHATSYNC_DIRECTORY_FIELDS: which field of that schema fills which attribute, as
+    ``attribute=field,...`` (e.g. ``job_level=grade,is_people_manager=manages``). Empty: each
+    attribute from the field of its own name. Listing any replaces the whole mapping."""
+
     access_token: str = ""
     """CHATSYNC_ACCESS_TOKEN: a fixed bearer token instead of Google credentials. For the local
     emulator only (e.g. ``app`` or ``user:admin@example.com``); never set it in production."""
@@ -61,6 +87,27 @@ class Settings:
     directory_token: str = ""
     """CHATSYNC_DIRECTORY_TOKEN: a fixed bearer token for Directory reads (emulator only).
     Empty: same as CHATSYNC_ACCESS_TOKEN."""
+
+    app_token: str = ""
+    """CHATSYNC_APP_TOKEN: a fixed bearer token for the calls the Chat app makes itself (the
+    scope table's ``app`` sets: Workspace Events, and every Chat call in app mode); emulator
+    only, e.g. ``app`` beside CHATSYNC_ACCESS_TOKEN=user:<admin> in admin mode. Empty: same as
+    CHATSYNC_ACCESS_TOKEN."""
+
+    token_uri: str = "https://oauth2.googleapis.com/token"
+    """CHATSYNC_TOKEN_URI: the OAuth 2.0 token endpoint delegated (domain-wide) tokens are
+    exchanged at. Only the emulator's tenant tests change it (``<emulator>/token``)."""
+
+    iam_endpoint: str = "https://iamcredentials.googleapis.com/"
+    """CHATSYNC_IAM_ENDPOINT: base URL of the IAM Credentials API whose signBlob signs the
+    delegation JWTs (keyless). google-auth's ``iam.Signer`` has no setting for it, so requests
+    for Google's host are sent here instead; only the emulator's tenant tests change it."""
+
+    allow_demo_spaces: bool = False
+    """CHATSYNC_ALLOW_DEMO_SPACES: let a rules file name the demo's spaces (``spaces/AAAA...`` of
+    the demo seed) against Google's Chat API. Without it such a rules file is refused at cold
+    start: the demo's rules must never be deployed as production rules. Against a loopback
+    emulator the demo's spaces are always allowed (they exist nowhere else)."""
 
     state_backend: str = "sqlite"
     """CHATSYNC_STATE_BACKEND: where dedup watermarks, held plans and the audit trail live:
@@ -89,6 +136,11 @@ class Settings:
     chat_events_topic: str = ""
     """CHATSYNC_CHAT_EVENTS_TOPIC: ``projects/P/topics/T`` the drift subscriptions deliver to.
     Empty: ``projects/<project>/topics/chatsync-chat-events`` (terraform/pubsub.json)."""
+
+    admin_space: str = ""
+    """CHATSYNC_ADMIN_SPACE: ``spaces/<id>`` where the Chat app posts held plans, drift and spaces
+    it can no longer manage (app.notifying). The Chat app must be a member of it. Empty: no
+    notifications (the log lines and ``chatsync status`` still say everything)."""
 
     writes_per_minute: float = 300.0
     """CHATSYNC_WRITES_PER_MINUTE: membership writes (create, patch, delete) per minute this
@@ -146,6 +198,13 @@ class Settings:
     """CHATSYNC_STORAGE_ENDPOINT: Cloud Storage base URL for the snapshot upload; a local fake
     in tests."""
 
+    def __post_init__(self) -> None:
+        if not self.auth_mode:
+            # The emulator's fixed token names its principal: ``user:<email>`` acts as a person
+            # (an admin, as delegation does), anything else as the Chat app.
+            app = bool(self.access_token) and not self.access_token.startswith("user:")
+            object.__setattr__(self, "auth_mode", "app" if app else "admin")
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if environ is None else environ
@@ -159,6 +218,12 @@ class Settings:
                 continue
             values[f.name] = _parse(var, raw, f.default)
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if "rules_file" not in values and any(env.get(m) for m in DEPLOYED_MARKERS):
+            raise ConfigError(
+                "CHATSYNC_RULES_FILE is not set in a deployed function (K_SERVICE is set): "
+                "name your rules file (Terraform variable rules_file); the demo's rules.yaml "
+                "is never used as a default in a deployment"
+            )
         settings = cls(**values)
         settings.validate()
         return settings
@@ -172,20 +237,34 @@ class Settings:
         _choice("CHATSYNC_AUTH_MODE", self.auth_mode, AUTH_MODES)
         _choice("CHATSYNC_STATE_BACKEND", self.state_backend, STATE_BACKENDS)
         _choice("CHATSYNC_DRIFT_MODE", self.drift_mode, DRIFT_MODES)
+        if self.admin_space and not SPACE_NAME.fullmatch(self.admin_space):
+            raise ConfigError(
+                f"CHATSYNC_ADMIN_SPACE={self.admin_space!r} is not a space name "
+                "(expected spaces/<id>, e.g. spaces/AAAAchatsyncadmins)"
+            )
         _choice("CHATSYNC_LOG_LEVEL", self.log_level, ("DEBUG", "INFO", "WARNING", "ERROR"))
         _choice("CHATSYNC_LOG_FORMAT", self.log_format, ("json", "text"))
         for var, url in (
             ("CHATSYNC_CHAT_ENDPOINT", self.chat_endpoint),
             ("CHATSYNC_DIRECTORY_ENDPOINT", self.directory_endpoint),
             ("CHATSYNC_EVENTS_ENDPOINT", self.events_endpoint),
+            ("CHATSYNC_TOKEN_URI", self.token_uri),
+            ("CHATSYNC_IAM_ENDPOINT", self.iam_endpoint),
             ("CHATSYNC_STORAGE_ENDPOINT", self.storage_endpoint),
         ):
             if not url.startswith(("http://", "https://")):
                 raise ConfigError(f"{var}={url!r} is not a URL (expected http(s)://host[:port]/)")
         if self.auth_mode == "admin" and not self.admin_subject and not self.access_token:
+            local = "googleapis.com" not in self.chat_endpoint
             raise ConfigError(
                 "CHATSYNC_ADMIN_SUBJECT is empty but CHATSYNC_AUTH_MODE='admin' "
-                "(expected the email of a Workspace admin to impersonate)"
+                "(expected the email of a Workspace admin to impersonate"
+                + (
+                    f"; {self.chat_endpoint} is not Google's: for the local emulator pass "
+                    "--token app (CHATSYNC_ACCESS_TOKEN=app) instead)"
+                    if local
+                    else ")"
+                )
             )
         for var, value in (
             ("CHATSYNC_WRITES_PER_MINUTE", self.writes_per_minute),
@@ -214,6 +293,11 @@ class Settings:
             )
         if self.max_attempts < 1:
             raise ConfigError(f"CHATSYNC_MAX_ATTEMPTS={self.max_attempts!r} must be at least 1")
+
+    @property
+    def static_tokens(self) -> bool:
+        """Fixed bearer tokens (the local emulator) instead of Google credentials."""
+        return bool(self.access_token or self.directory_token or self.app_token)
 
     @property
     def events_topic(self) -> str:

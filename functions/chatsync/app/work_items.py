@@ -25,10 +25,19 @@ as an HR event would (``person_sync.reconcile_person``, under the same lock and 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from chatsync.app import facts, fanout, leasing, person_sync, presence, recording, records
+from chatsync.app import (
+    broken,
+    facts,
+    fanout,
+    leasing,
+    person_sync,
+    presence,
+    recording,
+    records,
+)
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Executor, Note, Outcome, Report
 from chatsync.app.logs import Logger
@@ -155,7 +164,8 @@ def _claim(deps: Deps, item: WorkItem, holder: str, *, until: float) -> _Claim:
             return None
         out[0] = _Claim("claimed", int(doc["cursor"]), counts)
         invocations = int(doc.get("invocations", 0)) + 1
-        return {**doc, "holder": holder, "until": until, "invocations": invocations}
+        claimed = {**doc, "holder": holder, "until": until, "invocations": invocations}
+        return records.expiring(records.WORK_ITEMS, claimed, now=now)
 
     deps.store.update_doc(records.WORK_ITEMS, item.item_id, change)
     return out[0]
@@ -281,15 +291,7 @@ class _Steps:
         self.item = item
         self.holder = holder
         self.log = log
-        self.recorder = recording.Recorder(log, run_id=item.run_id, clock=deps.clock)
-        self.executor = Executor(
-            deps.chat,
-            policy=deps.options.policy,
-            sleep=deps.sleep,
-            dry_run=deps.options.dry_run,
-            on_result=self.recorder,
-            workers=1,
-        )
+        self.skips = recording.Recorder(log, run_id=item.run_id, clock=deps.clock, store=deps.store)
         self.rng = random.Random()
         self.broken: set[SpaceName] = set()
         """Spaces where an owner step failed for good: their later steps are not attempted."""
@@ -314,17 +316,39 @@ class _Steps:
             mark = deps.store.get_watermark(op.email)
             if (mark.event_id if mark is not None else "") != planned:
                 skip = planning.Skipped(op.space, op.email, "superseded by a newer event")
-                self.recorder.skipped([skip])
+                self.skips.skipped([skip])
                 return _Result(report=Report(skipped=(skip,)), skipped=1)
         if not self._lease(op.email):
             return _Result(retry=f"{op.email} is being reconciled by another delivery")
+        # One recorder per operation: the audit trail pairs intents and outcomes by position.
+        recorder = recording.Recorder(
+            self.log, run_id=item.run_id, clock=deps.clock, store=deps.store
+        )
+        executor = Executor(
+            deps.chat,
+            policy=deps.options.policy,
+            sleep=deps.sleep,
+            dry_run=deps.options.dry_run,
+            on_result=recorder,
+            workers=1,
+            journal=recorder,
+            controls=deps.controls,
+        )
         try:
-            report = self.executor.apply(planning.Plan((op,)))
+            report = executor.apply(planning.Plan((op,)))
         finally:
             leasing.release(deps.store, op.email, self.holder)
-        self.recorder.flush(deps.store)
         presence.track(deps.store, report)
         (result,) = report.results
+        if result.unreachable:
+            refused = planning.Unreachable(
+                op.space, result.unreachable, result.detail[:300], (op.email,)
+            )
+            report = replace(
+                report, broken=broken.note(deps, [refused], run_id=item.run_id, log=self.log)
+            )
+        if result.outcome is Outcome.INTERRUPTED:
+            return _Result(report=report, retry="the run was stopped")
         if result.outcome is Outcome.FAILED_RETRYABLE:
             return _Result(report=report, retry=result.detail)
         if result.outcome is Outcome.FAILED_PERMANENT:
@@ -338,7 +362,8 @@ class _Steps:
     def _person(self, index: int) -> _Result:
         deps, item = self.deps, self.item
         report = Report()
-        for person in facts.subjects(deps, item.people[index]):
+        for found in facts.subjects(deps, item.people[index]):
+            person = found.person
             with deps.person_locks.holding(person.email):
                 if not self._lease(person.email):
                     return _Result(report, retry=f"{person.email} is being reconciled elsewhere")

@@ -11,10 +11,13 @@
     │   ├── InvalidResourceName   a Chat resource name that fails validation (no request is sent)
     │   ├── UnknownRun            a work item (or --status) names a run the store does not hold
     │   └── ChatPermissionDenied  400/403 from Chat: the admin must fix something
+    │       └── SpaceUnreachable  403/404 for one space: skip it, record it, apply the others
     ├── RetryableError            another delivery may succeed; may carry ``delay`` seconds
     │   ├── ChatRateLimited       429
     │   ├── ChatUnavailable       5xx, timeouts, connection errors
-    │   └── DirectoryUnavailable  the Directory failed transiently
+    │   ├── DirectoryUnavailable  the Directory failed transiently
+    │   ├── EndpointError         the server at an endpoint is not the Google API (wrong URL)
+    │   └── CredentialsRefused    no token: delegation or signing refused (redelivered until fixed)
     └── ChatApiError              base of every Chat HTTP failure (status + truncated body)
 
 Callers decide with ``isinstance(e, RetryableError)``, never by status code.
@@ -95,17 +98,37 @@ class InvalidResourceName(PermanentError):
 
 
 class ChatApiError(SyncError):
-    """A failed Chat or Directory API call: HTTP status, Google status name and a short body."""
+    """A failed Chat or Directory API call: HTTP status, Google status name and a short body.
 
-    def __init__(self, message: str, *, status: int, reason: str = "", body: str = "") -> None:
+    ``space`` is the Chat space the call was about (``spaces/S``), or empty: log lines and the
+    admin-space notification of a space chatsync can no longer manage name it.
+    """
+
+    def __init__(
+        self, message: str, *, status: int, reason: str = "", body: str = "", space: str = ""
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.reason = reason
         self.body = body[:256]
+        self.space = space
 
 
 class ChatPermissionDenied(ChatApiError, PermanentError):
     """400 / 403 / 404-on-space: configuration the admin must fix; retrying will not help."""
+
+
+class SpaceUnreachable(ChatPermissionDenied):
+    """403 / 404 from Chat for one managed space: it does not exist, the Chat app is not in it
+    (app auth), or this deployment may not change it (app auth outside spaces it created). The
+    space is skipped for the event, logged with its fix and recorded for the reconcile
+    (``app.broken``); the other spaces apply."""
+
+    def __init__(
+        self, message: str, *, space: str, status: int, reason: str = "", body: str = ""
+    ) -> None:
+        super().__init__(message, status=status, reason=reason, body=body)
+        self.space = space
 
 
 class ChatRateLimited(ChatApiError, RetryableError):
@@ -119,8 +142,9 @@ class ChatRateLimited(ChatApiError, RetryableError):
         reason: str = "",
         body: str = "",
         delay: float | None = None,
+        space: str = "",
     ) -> None:
-        ChatApiError.__init__(self, message, status=status, reason=reason, body=body)
+        ChatApiError.__init__(self, message, status=status, reason=reason, body=body, space=space)
         self.delay = delay
 
 
@@ -135,13 +159,31 @@ class ChatUnavailable(ChatApiError, RetryableError):
         reason: str = "",
         body: str = "",
         delay: float | None = None,
+        space: str = "",
     ) -> None:
-        ChatApiError.__init__(self, message, status=status, reason=reason, body=body)
+        ChatApiError.__init__(self, message, status=status, reason=reason, body=body, space=space)
         self.delay = delay
 
 
 class DirectoryUnavailable(RetryableError):
     """The Directory could not be read right now."""
+
+
+class EndpointError(RetryableError):
+    """The server at a configured endpoint did not answer like a Google API (an HTML page, a
+    body that is not JSON): the URL is wrong, not the request.
+
+    Retryable on purpose: the function must not ack (and so drop) an event because its
+    deployment points at the wrong server; once the setting is fixed, redelivery succeeds. The
+    CLI treats it as a configuration error (exit 2). The message names the URL that answered.
+    """
+
+
+class CredentialsRefused(RetryableError):
+    """No token: the token endpoint refused the exchange (e.g. ``unauthorized_client``: a scope
+    the Admin console does not allow for the client id) or IAM refused to sign. Retryable on
+    purpose: the message is redelivered (then dead-lettered and replayable) until an admin fixes
+    it, never acked and lost; ``chatsync doctor`` names the scope to add."""
 
 
 class PersonNotFound(PermanentError):

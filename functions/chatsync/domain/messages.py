@@ -174,10 +174,16 @@ def infer_topic(attributes: Mapping[str, str], data: Any) -> str:
 
 
 def _ordering_key(data: Any) -> str:
+    """The one ordering key of person and group events: ``subject.work_email``, lower-cased.
+
+    It is the key chatsync orders, locks and leases a person by (their primary email), and the
+    one every event about a person carries: an HR system's ``person_id`` differs from the
+    ``google:<email>`` a group event names the same person by (docs/events.md, "Ordering").
+    """
     if isinstance(data, dict):
         subject = data.get("subject")
-        if isinstance(subject, dict):
-            return str(subject.get("work_email") or subject.get("person_id") or "")
+        if isinstance(subject, dict) and isinstance(subject.get("work_email"), str):
+            return str(subject["work_email"]).lower()
     return ""
 
 

@@ -111,6 +111,17 @@ INACTIVE = frozenset(
 """People in these states hold no role in any managed space."""
 
 
+class Account(Enum):
+    """The state of a person's Directory account (``users.get``: ``suspended``, ``archived``;
+    a 404 is ``deleted``). Only ``active`` may hold a role, whatever HR says."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    ARCHIVED = "archived"
+    DELETED = "deleted"
+    """Not in the Directory: deleted, or not created yet."""
+
+
 @dataclass(frozen=True, slots=True)
 class Person:
     """Everything the rules may look at about one person."""
@@ -131,10 +142,12 @@ class Person:
     custom: Mapping[str, str] = field(default_factory=dict)
     groups: frozenset[Email] = frozenset()
     """Email addresses of every group the person belongs to, nested groups included."""
+    account: Account = Account.ACTIVE
+    """The Directory account's state (``domain.facts``: only an active account holds a role)."""
 
     @property
     def active(self) -> bool:
-        return self.employment_status not in INACTIVE
+        return self.employment_status not in INACTIVE and self.account is Account.ACTIVE
 
     def attribute(self, name: str) -> str | bool | None:
         """The value of a selectable attribute by its rules-file name (``custom.x`` for custom)."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import fields
+from enum import Enum
 from typing import Any
 
-from chatsync.domain.model import Email, EmploymentStatus, Person
+from chatsync.domain.model import Account, Email, EmploymentStatus, Person
 
 
 def to_dict(person: Person) -> dict[str, Any]:
@@ -14,7 +15,7 @@ def to_dict(person: Person) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for f in fields(Person):
         value = getattr(person, f.name)
-        if isinstance(value, EmploymentStatus):
+        if isinstance(value, Enum):
             value = value.value
         elif isinstance(value, frozenset):
             value = sorted(value)
@@ -29,6 +30,7 @@ def from_dict(data: Mapping[str, Any]) -> Person:
     values = {k: v for k, v in data.items() if k in known}
     values["email"] = Email(str(values["email"]))
     values["employment_status"] = EmploymentStatus(values.get("employment_status", "active"))
+    values["account"] = Account(values.get("account", "active"))
     values["groups"] = frozenset(Email(g) for g in values.get("groups") or ())
     values["custom"] = dict(values.get("custom") or {})
     return Person(**values)

@@ -125,6 +125,21 @@ class Skipped:
 
 
 @dataclass(frozen=True, slots=True)
+class Unreachable:
+    """A managed space Chat answered 403 or 404 for: left out of the plan, the rest goes on.
+
+    The people whose changes there must wait are named, so the reconcile can be told what is
+    pending; nothing about the space is guessed.
+    """
+
+    space: model.SpaceName
+    status: int
+    """403 (not allowed) or 404 (missing, or the Chat app is not in it)."""
+    detail: str
+    people: tuple[model.Email, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SpaceState:
     """What a space looks like now."""
 
@@ -140,6 +155,8 @@ class SpaceState:
 class Plan:
     operations: tuple[Operation, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+    unreachable: tuple[Unreachable, ...] = ()
+    """Spaces that could not be read while planning (nothing planned there this time)."""
 
     @property
     def is_empty(self) -> bool:

@@ -53,7 +53,7 @@ def plan_text(
     lines.append(
         f"Plan: {counts['add']} to add, {counts['promote']} to promote, "
         f"{counts['demote']} to demote, {counts['remove']} to remove, "
-        f"{counts['skipped']} held back by safety rails."
+        f"{counts['skipped']} left alone."
     )
     return "\n".join(lines) + "\n"
 

@@ -158,7 +158,7 @@ def guard(
             skipped.append(planning.Skipped(op.space, op.email, f"refused by safety guard: {why}"))
     if len(kept) == len(plan.operations):
         return plan
-    return planning.Plan(tuple(kept), tuple(skipped))
+    return planning.Plan(tuple(kept), tuple(skipped), plan.unreachable)
 
 
 def _forbidden(

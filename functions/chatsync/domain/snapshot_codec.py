@@ -19,8 +19,9 @@ The document, version 1 (lists sorted, so two snapshots diff line by line)::
                               "invited": false}, ...] | null}]}
 
 * ``rules``: the rules file the snapshot was taken under (its spaces are the ones read);
-* ``people``: everyone as the full reconcile sees them: Directory facts and groups (nested
-  included), with an HR termination or pre-hire already taking precedence over an active account;
+* ``people``: everyone as the full reconcile sees them: the latest HR snapshot merged with the
+  Directory's facts, groups (nested included) and account state (``domain.facts``), so an HR
+  termination or pre-hire already outranks an active account;
 * ``spaces[].members``: human memberships only (chatsync lists ``member.type = "HUMAN"``), roles
   in chatsync's words; ``email`` null for someone the Directory does not know (they are keyed
   by ``user``); ``null`` instead of a list for a DM or group chat, which chatsync never reads.

@@ -4,8 +4,11 @@
 2. The four functions are served by functions-framework, each in its own process on 127.0.0.1,
    configured exactly as in production but pointed at the emulator.
 3. A story of HR and group messages (``samples/demo/story/``) is posted as Eventarc-shaped
-   CloudEvents; each decision the functions log is printed.
-4. The final rosters are printed, and checked against a full reconcile: nothing left to do.
+   CloudEvents; each decision the functions log is printed, and each message the Chat app posts
+   in the admin space (a held plan: ``12-group-mistake.json``).
+4. The final rosters are printed, and checked against a full reconcile reading the functions'
+   own state (the HR snapshots and group changes they stored, merged with the Directory by
+   ``app.facts`` as every path does): nothing left to do.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ DEMO_STORY = DEMO_DIR / "story"
 DEMO_RULES = HERE.parent / "rules.yaml"
 MAIN = HERE.parent / "main.py"
 ENTRY_POINTS = ("on_hr_event", "on_group_event", "on_chat_event", "on_reconcile_tick")
+ADMIN_SPACE = "spaces/AAAAchatsyncadmins"
+"""CHATSYNC_ADMIN_SPACE of the demo: the seed's admins' space, with the Chat app in it."""
 
 _SYMBOLS = {"add": "+", "promote": "^", "demote": "v", "remove": "-", "skip": "!"}
 
@@ -147,6 +152,13 @@ def show(record: dict[str, Any], out: Any) -> None:
         print(f"    = {record.get('message')}{error}", file=out)
 
 
+def show_notice(message: dict[str, Any], out: Any) -> None:
+    """A message the Chat app posted in the admin space, as the admins would read it."""
+    print(f"    Posted in the admin space {ADMIN_SPACE} ({message.get('name')}):", file=out)
+    for line in str(message.get("text", "")).splitlines():
+        print(f"      | {line}", file=out)
+
+
 def directory_side_effects(emu: Any, message: messages.TestMessage, seen: dict[str, int]) -> None:
     """What Workspace itself would show after the event: the HR bridge writes the Directory,
     and a group change is already in the group when its audit log arrives."""
@@ -164,6 +176,7 @@ def directory_side_effects(emu: Any, message: messages.TestMessage, seen: dict[s
             group=group.get("email"),
             member=group.get("member_email"),
             added=event_type == "group.member_added",
+            kind="GROUP" if group.get("member_type") == "group" else "USER",
         )
     elif event_type.startswith("person.") and isinstance(data.get("person"), dict):
         person, email = data["person"], str(subject.get("work_email"))
@@ -176,7 +189,6 @@ def directory_side_effects(emu: Any, message: messages.TestMessage, seen: dict[s
 
 
 def run_demo(out: Any = sys.stdout) -> int:
-    from chatsync.adapters.store import MemoryStore
     from chatsync.app.logs import Logger
     from chatsync.app.settings import Settings
     from chatsync.runtime import build_pipeline
@@ -192,11 +204,14 @@ def run_demo(out: Any = sys.stdout) -> int:
             **os.environ,
             "CHATSYNC_CHAT_ENDPOINT": emu.url,
             "CHATSYNC_DIRECTORY_ENDPOINT": emu.url,
+            "CHATSYNC_EVENTS_ENDPOINT": emu.url,
             "CHATSYNC_ACCESS_TOKEN": "app",
             "CHATSYNC_RULES_FILE": str(DEMO_RULES),
+            "CHATSYNC_ALLOW_DEMO_SPACES": "true",
             "CHATSYNC_STATE_BACKEND": "sqlite",
             "CHATSYNC_STATE_PATH": str(Path(tmp) / "state.sqlite3"),
             "CHATSYNC_LOG_FORMAT": "json",
+            "CHATSYNC_ADMIN_SPACE": ADMIN_SPACE,
             "PYTHONUNBUFFERED": "1",
         }
         print(
@@ -206,9 +221,8 @@ def run_demo(out: Any = sys.stdout) -> int:
         )
         settings = Settings.from_env(env)
         quiet = Logger(level="ERROR", stream=sys.stderr, fmt="text")
-        checker = build_pipeline(
-            settings.with_overrides(dry_run=True), log=quiet, store=MemoryStore()
-        )
+        # The functions' own state file: the check reads the facts the events left behind.
+        checker = build_pipeline(settings.with_overrides(dry_run=True), log=quiet)
         before, _ = checker.plan_all(log=quiet)
         print(
             f"Before the story, a full reconcile finds {len(before.operations)} "
@@ -219,6 +233,7 @@ def run_demo(out: Any = sys.stdout) -> int:
             print(f"    {describe(op)}   <- {'; '.join(op.reasons)}", file=out)
         print("", file=out)
         seen: dict[str, int] = {}
+        shown = 0
         with functions(env) as procs:
             print(
                 "Functions served by functions-framework on 127.0.0.1: "
@@ -235,7 +250,12 @@ def run_demo(out: Any = sys.stdout) -> int:
                 for record in proc.drain():
                     show(record, out)
                 verdict = "acked" if status < 300 else "nacked: Pub/Sub would redeliver"
-                print(f"    HTTP {status} ({verdict})\n", file=out)
+                print(f"    HTTP {status} ({verdict})", file=out)
+                posted = emu.messages(ADMIN_SPACE)
+                for notice in posted[shown:]:
+                    show_notice(notice, out)
+                shown = len(posted)
+                print("", file=out)
         after, _ = checker.plan_all(log=quiet)
         print("Final rosters:", file=out)
         _rosters(emu.state(), out)
@@ -243,8 +263,28 @@ def run_demo(out: Any = sys.stdout) -> int:
             f"\nAfter the story, a full reconcile finds {len(after.operations)} difference(s).",
             file=out,
         )
+        print("\n$ chatsync status   (the functions' state after the story)\n", file=out)
+        out.write(_status(settings))
         print(f"Demo finished in {time.monotonic() - started:.1f}s.", file=out)
         return 0 if not after.operations else 1
+
+
+def _status(settings: Any) -> str:
+    """What ``chatsync status`` prints for the demo's state file and emulator."""
+    from chatsync.app import status
+    from chatsync.app.logs import Logger
+    from chatsync.runtime import build_pipeline
+    from chatsync.tools.commands.status import text
+
+    pipeline = build_pipeline(settings, log=Logger(level="ERROR", stream=sys.stderr))
+    found = status.gather(
+        pipeline.store,
+        pipeline.ruleset,
+        now=pipeline.clock(),
+        notifier=pipeline.notifier,
+        events=pipeline.workspace_events,
+    )
+    return text(found, project="")
 
 
 def _post(url: str, headers: dict[str, str], body: dict[str, Any]) -> int:

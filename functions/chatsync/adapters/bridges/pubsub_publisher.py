@@ -1,10 +1,11 @@
 """A ``Publisher`` to Pub/Sub: person events to the HR topic, group events to the group topic.
 
 Topic names come from ``terraform/pubsub.json`` (keys ``hr`` and ``group``) through the wiring;
-each message carries the dirsync.hr.v1 attributes and the ordering key ``subject.person_id``,
-as docs/events.md asks of every HR bridge. Ordering is enabled on the client, so one person's
-events leave in the order they were published. ``emulator_host`` (or ``PUBSUB_EMULATOR_HOST``)
-points it at the local emulator. google-cloud-pubsub is imported when the publisher is built.
+each message carries the dirsync.hr.v1 attributes and the ordering key ``subject.work_email``
+(lower-cased), as docs/events.md asks of every HR bridge. Ordering is enabled on the client, so
+one person's events leave in the order they were published. ``emulator_host`` (or
+``PUBSUB_EMULATOR_HOST``) points it at the local emulator. google-cloud-pubsub is imported when
+the publisher is built.
 """
 
 from __future__ import annotations

@@ -5,7 +5,15 @@ Outcome map (the statuses themselves become errors in ``adapters.googleapi.check
     5xx, timeouts, socket errors -> ChatUnavailable (retryable)
     409 on create               -> already a member: read it back and carry on
     404 on delete / get         -> not a member: done / None
-    400, 401, 403, other 404    -> ChatPermissionDenied (permanent, with what the admin must fix)
+    403, other 404 on a space   -> SpaceUnreachable: that space is skipped and recorded, the
+                                   others apply (app.broken)
+    400, 401                    -> ChatPermissionDenied (permanent, with what the admin must fix)
+    no token                    -> CredentialsRefused (retryable: redelivered until fixed)
+    4xx without Google's JSON   -> EndpointError (the URL is not the API; redelivered, not dropped)
+
+Each call is sent with the credentials the scope table (``chatsync/scopes.json``) names for its
+method in the deployment's auth mode: ``credentials`` is a callable method id -> credentials
+(``adapters.credentials.CredentialSets.for_method``), or one object for every call.
 
 Every resource name is validated before a request is built (``spaces/<id>``,
 ``users/<id-or-email>``, ``spaces/<id>/members/<id-or-email>``): a name that does not validate
@@ -20,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from chatsync.adapters.googleapi import PerThreadService, check_response
+from chatsync.adapters.googleapi import MethodServices, execute
 from chatsync.app.ports import SpaceInfo
 from chatsync.domain import errors
 from chatsync.domain.model import (
@@ -135,7 +143,7 @@ class RestChatMembers:
         timeout: float = 30.0,
         resolve: Callable[[str], Email | None] | None = None,
     ) -> None:
-        self._services = PerThreadService(
+        self._services = MethodServices(
             "chat", "v1", credentials, endpoint=endpoint, timeout=timeout
         )
         self._admin = admin
@@ -147,28 +155,31 @@ class RestChatMembers:
         there for read quota, so a 100-page roster is paced page by page, not sent at once."""
 
     # -- plumbing -----------------------------------------------------------------------------
-    def _spaces(self) -> Any:
-        spaces = getattr(self._local, "spaces", None)
-        if spaces is None:
-            # googleapiclient builds a resource's method table on every ``spaces()`` and
-            # ``members()`` call (about 2 ms each): build them once per thread.
-            spaces = self._local.spaces = self._service().spaces()
-        return spaces
+    def _resources(self, method: str) -> tuple[Any, Any]:
+        """``(spaces, members)`` of this thread's service for ``method``'s credentials.
 
-    def _members(self) -> Any:
-        members = getattr(self._local, "members", None)
-        if members is None:
-            members = self._local.members = self._spaces().members()
-        return members
+        googleapiclient builds a resource's method table on every ``spaces()`` and ``members()``
+        call (about 2 ms each): they are built once per thread and credential set.
+        """
+        service = self._services.service(method)
+        cache: dict[int, tuple[Any, Any]] = self._local.__dict__.setdefault("resources", {})
+        found = cache.get(id(service))
+        if found is None:
+            spaces = service.spaces()
+            found = cache[id(service)] = (spaces, spaces.members())
+        return found
 
-    def _service(self) -> Any:
-        return self._services.get()
+    def _spaces(self, method: str) -> Any:
+        return self._resources(method)[0]
 
-    def _execute(self, request: Any, *, call: str) -> Any:
+    def _members(self, method: str) -> Any:
+        return self._resources(method)[1]
+
+    def _execute(self, request: Any, *, method: str, call: str, space: str) -> Any:
         try:
-            return request.execute(num_retries=0)
-        except Exception as exc:
-            raise check_response(exc, call=call) from exc
+            return execute(request, method=method, call=call)
+        except errors.ChatPermissionDenied as error:
+            raise _unreachable(error, space) from error
 
     def _admin_kw(self) -> dict[str, Any]:
         return {"useAdminAccess": True} if self._admin else {}
@@ -189,8 +200,12 @@ class RestChatMembers:
     # -- the port -----------------------------------------------------------------------------
     def get_space(self, space: SpaceName) -> SpaceInfo:
         checked_space(space)
+        method = "chat.spaces.get"
         body = self._execute(
-            self._spaces().get(name=space, **self._admin_kw()), call=f"spaces.get {space}"
+            self._spaces(method).get(name=space, **self._admin_kw()),
+            method=method,
+            call=f"spaces.get {space}",
+            space=space,
         )
         try:
             kind = SpaceType(body.get("spaceType", "SPACE"))
@@ -202,14 +217,16 @@ class RestChatMembers:
         checked_space(space)
         checked_user(email)
         name = f"{space}/members/{quote(email, safe='@.+-_')}"
-        request = self._members().get(name=name, **self._admin_kw())
+        method = "chat.spaces.members.get"
+        request = self._members(method).get(name=name, **self._admin_kw())
         try:
-            body = request.execute(num_retries=0)
-        except Exception as exc:
-            error = check_response(exc, call=f"spaces.members.get {name}")
-            if isinstance(error, errors.ChatApiError) and error.status == 404:
-                return None
-            raise error from exc
+            body = execute(request, method=method, call=f"spaces.members.get {name}")
+        except errors.ChatApiError as error:
+            if error.status == 404:
+                return None  # not a member (spaces.get, read first, says the space is there)
+            if isinstance(error, errors.ChatPermissionDenied):
+                raise _unreachable(error, space) from error
+            raise
         user = str((body.get("member") or {}).get("name", ""))
         if user:
             self.learn(user, email)
@@ -233,11 +250,14 @@ class RestChatMembers:
         if self._admin:
             kw["showInvited"] = True
         token = None
+        method = "chat.spaces.members.list"
         while True:
             if token:
                 self.page_gate(space)
-            request = self._members().list(**kw, **({"pageToken": token} if token else {}))
-            body = self._execute(request, call=f"spaces.members.list {space}")
+            request = self._members(method).list(**kw, **({"pageToken": token} if token else {}))
+            body = self._execute(
+                request, method=method, call=f"spaces.members.list {space}", space=space
+            )
             for item in body.get("memberships") or ():
                 yield self._membership(space, item)
             token = body.get("nextPageToken")
@@ -247,16 +267,18 @@ class RestChatMembers:
     def add_member(self, space: SpaceName, email: Email) -> Membership:
         body = {"member": {"name": checked_user(email), "type": "HUMAN"}}
         checked_space(space)
-        request = self._members().create(parent=space, body=body, **self._admin_kw())
+        method = "chat.spaces.members.create"
+        request = self._members(method).create(parent=space, body=body, **self._admin_kw())
         try:
-            created = request.execute(num_retries=0)
-        except Exception as exc:
-            error = check_response(exc, call=f"spaces.members.create {space} users/{email}")
-            if isinstance(error, errors.ChatApiError) and error.status == 409:
+            created = execute(request, method=method, call=f"spaces.members.create {space} {email}")
+        except errors.ChatApiError as error:
+            if error.status == 409:
                 existing = self.get_member(space, email)
                 if existing is not None:
                     return existing
-            raise error from exc
+            if isinstance(error, errors.ChatPermissionDenied):
+                raise _unreachable(error, space) from error
+            raise
         user = str((created.get("member") or {}).get("name", ""))
         if user:
             self.learn(user, email)
@@ -264,19 +286,36 @@ class RestChatMembers:
 
     def set_role(self, membership: Membership, role: Role) -> Membership:
         checked_member_name(membership.name)
-        request = self._members().patch(
+        method = "chat.spaces.members.patch"
+        request = self._members(method).patch(
             name=membership.name, updateMask="role", body={"role": role.api}, **self._admin_kw()
         )
-        body = self._execute(request, call=f"spaces.members.patch {membership.name} -> {role.api}")
+        body = self._execute(
+            request,
+            method=method,
+            call=f"spaces.members.patch {membership.name} -> {role.api}",
+            space=membership.space,
+        )
         return self._membership(membership.space, body)
 
     def remove_member(self, membership: Membership) -> None:
         checked_member_name(membership.name)
-        request = self._members().delete(name=membership.name, **self._admin_kw())
+        method = "chat.spaces.members.delete"
+        request = self._members(method).delete(name=membership.name, **self._admin_kw())
         try:
-            request.execute(num_retries=0)
-        except Exception as exc:
-            error = check_response(exc, call=f"spaces.members.delete {membership.name}")
-            if isinstance(error, errors.ChatApiError) and error.status == 404:
+            execute(request, method=method, call=f"spaces.members.delete {membership.name}")
+        except errors.ChatApiError as error:
+            if error.status == 404:
                 return  # already gone
-            raise error from exc
+            if isinstance(error, errors.ChatPermissionDenied):
+                raise _unreachable(error, membership.space) from error
+            raise
+
+
+def _unreachable(error: errors.ChatPermissionDenied, space: str) -> errors.ChatPermissionDenied:
+    """403 and 404 name a space chatsync cannot use (missing, the app not in it, not allowed)."""
+    if error.status in (403, 404) and not isinstance(error, errors.SpaceUnreachable):
+        return errors.SpaceUnreachable(
+            str(error), space=space, status=error.status, reason=error.reason, body=error.body
+        )
+    return error

@@ -2,11 +2,18 @@
 
 Collections (``prefix`` defaults to ``chatsync``):
 
-    {prefix}_processed/{event id}      {"at": seconds}                  duplicate detection
+    {prefix}_processed/{event id}      {"at", "event_id", "expires_at"} duplicate detection
     {prefix}_watermarks/{email}        {"occurred_at", "sequence", "event_id"}
     {prefix}_audit/{auto id}           AuditEntry fields + "seq"        queried by email/space/run
-    {prefix}_docs/{kind}:{key}         {"kind", "key", "data"}          deferred events, held
-                                                                         plans, drift reports ...
+    {prefix}_docs/{kind}:{key}         {"kind", "key", "data"[, "expires_at"]}  deferred events,
+                                                                         held plans, drift ...
+
+``expires_at`` is a top-level timestamp (a ``datetime``), the field of the Firestore TTL policy
+Terraform sets on both collections: processed ids expire ``records.PROCESSED_TTL`` after they
+were marked; a document whose data carries ``expires_at`` (seconds, ``records.expiring``: leases,
+applied deferred events, dropped messages, person snapshots) expires then. Firestore deletes
+expired documents typically within a day (cloud.google.com/firestore/docs/ttl); nothing here
+depends on when.
 
 Document ids are percent-encoded (event ids such as ``spaces/S/spaceEvents/E`` contain ``/``).
 ``advance_watermark`` runs in a transaction, so two instances never move a person backwards.
@@ -21,10 +28,12 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from chatsync.app.ports import AuditEntry, Watermark
+from chatsync.app import records
+from chatsync.app.ports import AuditEntry, Watermark, journal
 from chatsync.domain import errors
 
 
@@ -64,7 +73,9 @@ class FirestoreStore:
         return bool(self._processed.document(_id(event_id)).get().exists)
 
     def mark_processed(self, event_id: str, at: float) -> None:
-        self._processed.document(_id(event_id)).set({"at": at, "event_id": event_id})
+        self._processed.document(_id(event_id)).set(
+            {"at": at, "event_id": event_id, "expires_at": _timestamp(at + records.PROCESSED_TTL)}
+        )
 
     # -- watermarks -------------------------------------------------------------------------------
     def get_watermark(self, person: str) -> Watermark | None:
@@ -116,21 +127,20 @@ class FirestoreStore:
                 query = query.where(filter=FieldFilter(name, "==", value))
         rows = [snap.to_dict() for snap in query.stream()]
         rows.sort(key=lambda r: (r.get("at", 0.0), r.get("seq", 0)))
-        return [AuditEntry.from_dict({k: v for k, v in r.items() if k != "seq"}) for r in rows]
+        return journal(
+            [AuditEntry.from_dict({k: v for k, v in r.items() if k != "seq"}) for r in rows]
+        )
 
     # -- documents --------------------------------------------------------------------------------
     def put_doc(self, kind: str, key: str, data: dict[str, Any]) -> None:
-        self._docs.document(_id(f"{kind}:{key}")).set({"kind": kind, "key": key, "data": data})
+        self._docs.document(_id(f"{kind}:{key}")).set(_doc(kind, key, data))
 
     def put_docs(self, kind: str, docs: Mapping[str, dict[str, Any]]) -> None:
         items = list(docs.items())
         for start in range(0, len(items), BATCH):
             batch = self._client.batch()
             for key, data in items[start : start + BATCH]:
-                batch.set(
-                    self._docs.document(_id(f"{kind}:{key}")),
-                    {"kind": kind, "key": key, "data": data},
-                )
+                batch.set(self._docs.document(_id(f"{kind}:{key}")), _doc(kind, key, data))
             batch.commit()
 
     def update_doc(
@@ -150,7 +160,7 @@ class FirestoreStore:
             data = dict(snap.to_dict().get("data") or {}) if snap.exists else None
             new = change(data)
             if new is not None:
-                transaction.set(ref, {"kind": kind, "key": key, "data": new})
+                transaction.set(ref, _doc(kind, key, new))
 
         try:
             update(self._client.transaction(max_attempts=TRANSACTION_ATTEMPTS))
@@ -171,6 +181,20 @@ class FirestoreStore:
             for snap in self._docs.where(filter=FieldFilter("kind", "==", kind)).stream()
         ]
         return sorted((str(d["key"]), dict(d.get("data") or {})) for d in found)
+
+
+def _doc(kind: str, key: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The stored document; ``expires_at`` of the data also as the top-level TTL timestamp."""
+    body: dict[str, Any] = {"kind": kind, "key": key, "data": data}
+    expires = data.get("expires_at")
+    if isinstance(expires, int | float) and not isinstance(expires, bool):
+        body["expires_at"] = _timestamp(float(expires))
+    return body
+
+
+def _timestamp(seconds: float) -> datetime:
+    """A timezone-aware datetime: the client stores it as a Firestore Timestamp (TTL needs one)."""
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _mark(data: dict[str, Any]) -> Watermark:

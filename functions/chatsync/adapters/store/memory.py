@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from chatsync.app.ports import AuditEntry, Watermark
+from chatsync.app.ports import AuditEntry, Watermark, journal
 
 
 class MemoryStore:
@@ -42,13 +42,17 @@ class MemoryStore:
     def audit(
         self, *, person: str | None = None, space: str | None = None, run: str | None = None
     ) -> list[AuditEntry]:
-        return [
-            e
-            for e in self._audit
-            if (person is None or e.email == person)
-            and (space is None or e.space == space)
-            and (run is None or e.run_id == run)
-        ]
+        with self._lock:
+            rows = list(self._audit)
+        return journal(
+            [
+                e
+                for e in rows
+                if (person is None or e.email == person)
+                and (space is None or e.space == space)
+                and (run is None or e.run_id == run)
+            ]
+        )
 
     def put_doc(self, kind: str, key: str, data: dict[str, Any]) -> None:
         with self._lock:

@@ -9,7 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from chatsync.app.ports import AuditEntry, Watermark
+from chatsync.app.ports import AuditEntry, Watermark, journal
+from chatsync.domain.errors import ConfigError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS processed (event_id TEXT PRIMARY KEY, at REAL NOT NULL);
@@ -27,12 +28,19 @@ CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, key TEXT NOT NULL, body TEX
 
 class SqliteStore:
     def __init__(self, path: str) -> None:
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL keeps it consistent; fewer fsyncs
-        self._db.executescript(_SCHEMA)
+        try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL keeps it consistent
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            # sqlite's own message ("unable to open database file") does not say which file.
+            raise ConfigError(
+                f"state file {path}: cannot open it: {exc} (CHATSYNC_STATE_PATH / --state: "
+                "a location this user can write)"
+            ) from None
         self._lock = threading.Lock()
 
     def is_processed(self, event_id: str) -> bool:
@@ -92,7 +100,7 @@ class SqliteStore:
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         with self._lock:
             rows = self._db.execute(f"SELECT body FROM audit{where} ORDER BY id", args).fetchall()
-        return [AuditEntry.from_dict(json.loads(r[0])) for r in rows]
+        return journal([AuditEntry.from_dict(json.loads(r[0])) for r in rows])
 
     def put_doc(self, kind: str, key: str, data: dict[str, Any]) -> None:
         with self._lock:

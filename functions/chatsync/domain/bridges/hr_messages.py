@@ -138,8 +138,9 @@ def group_event(
 
 
 def ordering_key(event: Mapping[str, Any]) -> str:
-    """``subject.person_id``: one person's events arrive in publish order (docs/events.md)."""
-    return str(event["subject"]["person_id"])
+    """``subject.work_email``, lower-cased: the one ordering key of person and group events, so
+    one person's HR and group events arrive in publish order (docs/events.md, "Order")."""
+    return str(event["subject"]["work_email"]).lower()
 
 
 def attributes(event: Mapping[str, Any]) -> dict[str, str]:
@@ -148,7 +149,7 @@ def attributes(event: Mapping[str, Any]) -> dict[str, str]:
         "schema": SCHEMA,
         "event_type": str(event["event_type"]),
         "source_system": str(event["source"]["system"]),
-        "subject_id": ordering_key(event),
+        "subject_id": str(event["subject"]["person_id"]),
     }
 
 

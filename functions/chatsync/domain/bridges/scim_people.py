@@ -1,8 +1,8 @@
 """SCIM resources in dirsync.hr.v1 words: a User becomes ``PersonFacts``, a Group an e-mail.
 
     User attribute                                   dirsync.hr.v1
-    id                                               subject.person_id (and the ordering key)
-    emails[primary/work] or userName (if e-mail)     subject.work_email
+    id                                               subject.person_id
+    emails[primary/work] or userName (if e-mail)     subject.work_email (and the ordering key)
     active                                           person.employment_status (active/terminated)
     title                                            person.title
     addresses[primary/work].locality                 person.location

@@ -5,8 +5,13 @@ The message data is a Cloud Logging ``LogEntry`` (event-sources.md §2a). Two st
 * Admin audit (``protoPayload.serviceName = "admin.googleapis.com"``, method
   ``google.admin.AdminService.<event>``): the Reports event and its parameters sit in
   ``protoPayload.metadata.event[]``. Group member added / removed / updated -> ``GroupEvent``;
-  a user created, suspended, deleted, renamed, moved to another org unit or with changed
-  organization data (title, department...) -> ``DirectoryUserEvent``.
+  a user created, suspended, deleted, renamed, moved to another org unit, with changed
+  organization data (title, department...), custom fields or relations (a new manager:
+  ``changeUserRelation``, the Reports event CHANGE_USER_RELATION of the user settings
+  catalogue; its methodName follows the same lowerCamel rule, UNCONFIRMED from a captured entry)
+  -> ``DirectoryUserEvent``. The Admin audit log does not say whether a group member is a user
+  or a nested group: the pipeline looks the address up (``app.facts.subjects``) and a group
+  stands for everyone in it.
 * Enterprise Groups audit (``cloudidentity.googleapis.com``,
   ``...groups.v1.MembershipsService.*``): ``metadata.group`` and ``metadata.membershipDelta``
   (``member`` and ``roleDeltas`` ADD/REMOVE) -> ``GroupEvent``.
@@ -50,6 +55,7 @@ USER_METHODS: Mapping[str, str] = {
     "moveUserToOrgUnit": "moved_org_unit",
     "changeUserOrganization": "organization_changed",
     "changeUserCustomField": "custom_field_changed",
+    "changeUserRelation": "relation_changed",
 }
 """Admin user methods -> ``DirectoryUserEvent.change``; every one means "re-read this user"."""
 

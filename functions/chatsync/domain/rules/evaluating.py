@@ -12,11 +12,14 @@ evaluated like anyone else but their decisions carry ``protected=True`` so nobod
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from chatsync.domain import model
+from chatsync.domain.facts import Fact
 from chatsync.domain.rules import schema
+
+_NO_SOURCES: Mapping[str, Fact] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +75,16 @@ class Explanation:
     inactive: bool
     rules: tuple[RuleExplanation, ...]
     spaces: tuple[SpaceExplanation, ...]
+    sources: Mapping[str, Fact] = field(default_factory=lambda: _NO_SOURCES)
+    """Where each fact came from (``domain.facts``), when the caller knows."""
 
     def lines(self) -> tuple[str, ...]:
-        """A readable rendering, one line per fact, rule and space."""
+        """A readable rendering, one line per fact (and its source), rule and space."""
         out = [f"{self.email}"]
-        out += [f"  fact {name}: {_plain(value)}" for name, value in self.facts.items()]
+        for name, value in self.facts.items():
+            out.append(f"  fact {name}: {_plain(value)}")
+            if name in self.sources:
+                out.append(f"      {self.sources[name].describe()}")
         if self.protected:
             out.append("  protected: never changed by chatsync")
         if self.inactive:
@@ -96,6 +104,7 @@ class Explanation:
             "facts": {
                 k: sorted(v) if isinstance(v, frozenset) else v for k, v in self.facts.items()
             },
+            "sources": {name: fact.as_dict() for name, fact in self.sources.items()},
             "protected": self.protected,
             "inactive": self.inactive,
             "rules": [
@@ -139,11 +148,18 @@ def evaluate(ruleset: schema.Ruleset, person: model.Person) -> tuple[model.Decis
     )
 
 
-def explain(ruleset: schema.Ruleset, person: model.Person, space: str | None = None) -> Explanation:
+def explain(
+    ruleset: schema.Ruleset,
+    person: model.Person,
+    space: str | None = None,
+    *,
+    sources: Mapping[str, Fact] = _NO_SOURCES,
+) -> Explanation:
     """The facts, each rule's verdict with the deciding condition, and the outcome per space.
 
     ``space`` (a space name or handle) narrows the rules and outcomes to one managed space;
-    an unmanaged one raises ``ValueError``.
+    an unmanaged one raises ``ValueError``. ``sources`` (``domain.facts.Facts.sources``) says
+    where each fact came from and as of when.
     """
     spaces = ruleset.spaces
     if space is not None:
@@ -166,14 +182,23 @@ def explain(ruleset: schema.Ruleset, person: model.Person, space: str | None = N
             SpaceExplanation(s.name, s.id, s.mode, _decide(ruleset, s, person, results))
             for s in spaces
         ),
+        sources=sources,
     )
 
 
 def facts(person: model.Person) -> Mapping[str, object]:
     """The attributes rules can select on, by their rules-file names."""
     values: dict[str, object] = {name: person.attribute(name) for name in schema.ATTRIBUTES}
-    values |= {f"custom.{key}": value for key, value in sorted(person.custom.items())}
+    custom = person.custom
+    # The Directory adapter files a custom attribute twice, as ``HR.job_level`` and as
+    # ``job_level`` (what rules usually name): show it once, by the short name.
+    values |= {
+        f"custom.{key}": value
+        for key, value in sorted(custom.items())
+        if not ("." in key and custom.get(key.split(".", 1)[1]) == value)
+    }
     values["groups"] = tuple(sorted(person.groups))
+    values["account"] = person.account.value
     return MappingProxyType(values)
 
 
@@ -206,8 +231,8 @@ def decide(
     protected = person.email in ruleset.protected
     notes = (f"protected: listed under 'protected' in {ruleset.source}",) if protected else ()
     if not person.active:
-        status = person.employment_status.value
-        reason = f"{person.email} is {status}: inactive people hold no role in managed spaces"
+        why = _inactive(person)
+        reason = f"{person.email} {why}: inactive people hold no role in managed spaces"
         return model.Decision(
             space.name, person.email, None, (reason, *notes), (), protected, inactive=True
         )
@@ -226,6 +251,15 @@ def decide(
         tuple(r.rule_id for r in winners),
         protected,
     )
+
+
+def _inactive(person: model.Person) -> str:
+    """Why an inactive person is: their account first (it outranks any HR status)."""
+    if person.account is model.Account.DELETED:
+        return "is not in the Directory"
+    if person.account is not model.Account.ACTIVE:
+        return f"is {person.account.value}"
+    return f"is {person.employment_status.value}"
 
 
 def explain_rule(rule: schema.Rule, person: model.Person) -> RuleExplanation:

@@ -16,11 +16,12 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import cast
 
 import yaml
 
-from chatsync.domain import errors, model
+from chatsync.domain import errors, facts, model
 from chatsync.domain.rules import schema
 
 VERSIONS = (1,)
@@ -28,7 +29,7 @@ ROLE_NAMES = {role.value: role for role in model.Role}
 API_ROLES = {role.api: role for role in model.Role}
 MODES = ("authoritative", "additive")
 OPERATORS = ("equals", "in", "regex", "prefix")
-TOP_KEYS = ("version", "spaces", "protected", "rules", "safety")
+TOP_KEYS = ("version", "spaces", "protected", "rules", "safety", "facts")
 SPACE_KEYS = ("id", "name", "mode", "description")
 RULE_KEYS = ("id", "description", "spaces", "role", "when", "unless")
 COMBINATORS = ("all", "any", "not", "group", "everyone")
@@ -39,6 +40,8 @@ SAFETY_COUNTS = (
     "max_removals_per_window",
 )
 SAFETY_KEYS = (*SAFETY_COUNTS, "max_removal_percent", "window_minutes")
+FACTS_KEYS = ("owners", "group_changes_hours")
+SOURCES = tuple(source.value for source in facts.Source)
 HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 STATUSES = tuple(status.value for status in model.EmploymentStatus)
 
@@ -51,8 +54,14 @@ def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dic
     seen: set[object] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            mark = key_node.start_mark
+        mark = key_node.start_mark
+        try:
+            duplicate = key in seen
+        except TypeError:  # a flow mapping or list used as a key: `{not: ,{a: b}}`
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be text, not a {type(key).__name__}", mark
+            ) from None
+        if duplicate:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (line {mark.line + 1})", mark
             )
@@ -76,7 +85,12 @@ def load_rules(path: str | Path) -> schema.Ruleset:
 def load_rules_text(text: str, *, file: str = "<rules>") -> schema.Ruleset:
     """Validate rules given as YAML text; ``file`` names it in errors."""
     try:
-        document = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+        loader = _Loader(text)  # a SafeLoader subclass; it rejects unprintable text at once
+        loader.name = file  # marks say "in 'rules.yaml', line 62", not "<unicode string>"
+        try:
+            document = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         raise errors.RuleConfigError(
             file, f"not valid YAML: {' '.join(str(exc).split())}"
@@ -147,7 +161,12 @@ class _Reader:
         rules = self.rules(top["rules"])
         safety = self.safety(top.get("safety"))
         return schema.Ruleset(
-            spaces=spaces, rules=rules, protected=protected, safety=safety, source=self.file
+            spaces=spaces,
+            rules=rules,
+            protected=protected,
+            safety=safety,
+            source=self.file,
+            facts=self.facts_section(top.get("facts")),
         )
 
     def spaces(self, value: object) -> tuple[schema.Space, ...]:
@@ -431,4 +450,54 @@ class _Reader:
             min_space_size_for_percent=counts["min_space_size_for_percent"],
             max_removals_per_window=counts["max_removals_per_window"],
             window_minutes=minutes,
+        )
+
+    def facts_section(self, value: object) -> facts.Policy:
+        """``facts:``: which source owns which attribute, and how long group changes hold."""
+        if value is None:
+            return facts.Policy()
+        entry = self.mapping(value, "facts", FACTS_KEYS)
+        owners = dict(facts.DEFAULT_OWNERS)
+        custom: dict[str, facts.Source] = {}
+        table = entry.get("owners")
+        if table is not None and not isinstance(table, Mapping):
+            raise self.fail(
+                "facts.owners",
+                f"expected a mapping of attribute: hr or directory, got {_show(table)}",
+            )
+        for key, source in (table or {}).items():
+            path = f"facts.owners.{key}"
+            if key in facts.DIRECTORY_ONLY:
+                raise self.fail(path, f"{key} is always the Directory's (HR events carry none)")
+            if key == "custom.":
+                raise self.fail(path, "name the custom attribute: custom.<key>")
+            if not isinstance(key, str) or (
+                key not in facts.OWNABLE and not key.startswith("custom.")
+            ):
+                raise self.fail(
+                    path,
+                    f"not an attribute a source can own{_suggest(key, facts.OWNABLE)}; expected "
+                    f"one of {', '.join(facts.OWNABLE)} or custom.<key>",
+                )
+            owner = self.source(source, path)
+            if key.startswith("custom."):
+                custom[key.removeprefix("custom.")] = owner
+            else:
+                owners[key] = owner
+        hours = entry.get("group_changes_hours", facts.DEFAULT_GROUP_CHANGES_HOURS)
+        if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
+            raise self.fail(
+                "facts.group_changes_hours",
+                f"expected a number of hours greater than 0, got {_show(hours)}",
+            )
+        return facts.Policy(MappingProxyType(owners), MappingProxyType(custom), float(hours))
+
+    def source(self, value: object, field: str) -> facts.Source:
+        if isinstance(value, str) and value in SOURCES:
+            return facts.Source(value)
+        if isinstance(value, str) and value.lower() in SOURCES:
+            raise self.fail(field, f"{value!r}: write {value.lower()!r} in lower case")
+        raise self.fail(
+            field,
+            f"{_show(value)} is not a source; write hr or directory{_suggest(value, SOURCES)}",
         )

@@ -1,6 +1,7 @@
 """The rules file in code: frozen values built by ``loading`` and read by ``evaluating``.
 
-A ``Ruleset`` names the managed spaces, the protected people, the rules and the safety limits.
+A ``Ruleset`` names the managed spaces, the protected people, the rules, the safety limits and
+which source owns which fact.
 A rule grants one role in some spaces to the people its ``when`` condition selects, unless its
 ``unless`` condition excludes them. Conditions form a small tree: attribute tests, group tests,
 and ``all`` / ``any`` / ``not``.
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from chatsync.domain import model
+from chatsync.domain.facts import Policy as FactsPolicy
 
 Mode = Literal["authoritative", "additive"]
 Operator = Literal["equals", "in", "regex", "prefix"]
@@ -129,6 +131,8 @@ class Ruleset:
     source: str = "<rules>"
     """The file it came from, for messages."""
     version: int = 1
+    facts: FactsPolicy = field(default_factory=FactsPolicy)
+    """Which source (HR or the Directory) owns which attribute (``domain.facts``)."""
 
     def space(self, name: str) -> Space | None:
         """The managed space with this resource name or handle, or None."""

@@ -1,5 +1,9 @@
 """A large generated org for the scale benchmark: 100,000 people, 1,025 spaces, in seconds.
 
+Why it is long: the org's people, groups, spaces, rules text, drifted rosters, reorg and the
+emulator store are generated together from one ``Shape`` so that they agree; split apart, each
+part would need the others' internals.
+
 The org (``generate``), deterministic for a ``Shape`` (its seed included):
 
 * people in departments (``D000``...), each department in a division (``Div00``...), with the
@@ -261,7 +265,7 @@ class _Customs:
             fields["division"] = division
             if status is not None:
                 fields["employment_status"] = status
-            # As chatsync.directory reads customSchemas: "<schema>.<field>" and "<field>".
+            # As chatsync.adapters.directory reads customSchemas: "<schema>.<field>" and "<field>".
             flat = {f"{SCHEMA}.{k}": v for k, v in fields.items()} | fields
             found = self._seen[key] = MappingProxyType(flat)
         return found
@@ -337,6 +341,11 @@ def _person(
     return model.Person(
         email=email,
         employment_status=status,
+        account=(
+            model.Account.SUSPENDED
+            if status is model.EmploymentStatus.SUSPENDED
+            else model.Account.ACTIVE
+        ),
         google_user_id=user_id,
         title=TITLES[level],
         job_level=level,
@@ -422,7 +431,7 @@ def _states(
         members = {
             email: model.Membership(
                 space.name, email, role, f"{space.name}/members/{users[email][6:]}",
-                user=users[email],
+                user=model.ChatUserId(users[email]),
             )
             for email, role in sorted(roster.get(space.name, {}).items())
         }  # fmt: skip

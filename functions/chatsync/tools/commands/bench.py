@@ -18,7 +18,8 @@ def register(sub: Subcommands) -> None:
         help="benchmark chatsync against a naive baseline on the local emulator",
         description="HR events at zero latency (chatsync and a naive baseline side by side), a "
         "bulk reorg at the documented quotas time-scaled, and cold start. Prints a table; "
-        "--json writes the figures (keys fixed by issue 8).",
+        "--json writes the figures; their keys are stable for scripts and CI (README, "
+        "Throughput and quotas).",
     )
     p.add_argument("--quick", action="store_true", help="a smaller org: under a minute")
     p.add_argument(

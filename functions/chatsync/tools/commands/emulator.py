@@ -14,7 +14,12 @@ def register(sub: Subcommands) -> None:
         description="Serve the Chat memberships API and the Directory subset "
         "chatsync reads, on loopback. See docs/emulator.md.",
     )
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: loopback only; the emulator has no "
+        "real authentication, so do not expose it)",
+    )
     p.add_argument("--port", type=int, default=8089, help="0 picks a free port")
     p.add_argument("--seed", metavar="FILE", help="seed (JSON or YAML); default: the demo org")
     p.add_argument(

@@ -1,13 +1,23 @@
 """``chatsync reconcile``: every managed space against the Directory and the rules.
 
 Reads the Directory (people, groups, nested groups) and every managed space's roster (paged at
-1000), plans the difference and converges. ``--dry-run`` prints the plan and writes nothing;
-``--out PLAN.json`` saves the plan with its premises for review (``chatsync apply PLAN.json``
-applies exactly it, or refuses if Chat moved since). Without either, the plan is applied and
-recorded in the audit trail under a run id (``chatsync revert RUN`` undoes it): as work items,
-like the deployed functions do it, handled here in this process (or published to
-CHATSYNC_WORK_TOPIC when it is set). ``--status RUN`` shows a fanned-out run: items total,
-done and failed, and whether it stalled (exit 1 if it did).
+1000), plans the difference and prints the plan. On a terminal it then asks before applying
+(only ``yes`` applies); ``--yes`` applies without asking; without a terminal and without
+``--yes`` nothing is applied and the exit code is 2. ``--dry-run`` prints the plan and writes
+nothing; ``--out PLAN.json`` saves the plan with its premises for review (``chatsync apply
+PLAN.json`` applies exactly it, or refuses if Chat moved since).
+
+An applied run is journaled in the audit trail change by change as it happens, under a run
+id (``chatsync revert RUN`` undoes it). Ctrl-C stops sending changes at once, lets those in
+flight finish, prints what was applied and exits 130.
+
+A managed space Chat answers 403 or 404 for is skipped and every other space is applied; the
+command then exits 1 naming each such space with its fix (``broken_spaces`` in ``--json``).
+
+With CHATSYNC_WORK_TOPIC set the run's changes are published as work items, as the deployed
+reconcile function does it; ``--fan-out`` handles them as work items in this process, through
+the same code. ``--status RUN`` shows such a run: items total, done and failed, and whether it
+stalled (exit 1 if it did).
 """
 
 from __future__ import annotations
@@ -15,20 +25,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chatsync.app.logs import Logger
-from chatsync.domain import errors
-from chatsync.domain.model import SpaceName
-from chatsync.tools.commands.common import add_connection_flags, settings_from
-from chatsync.tools.commands.subcommands import Subcommands
+from chatsync.tools.commands.common import add_connection_flags, add_yes_flag
+from chatsync.tools.commands.subcommands import Subcommands, help_text
+
+if TYPE_CHECKING:
+    from chatsync.app.logs import Logger
+    from chatsync.domain.model import SpaceName
+    from chatsync.tools.terminal import Terminal
 
 
 def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "reconcile",
         help="full reconcile of every managed space from the directory",
-        description=__doc__,
+        description=help_text(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
@@ -44,18 +56,28 @@ def register(sub: Subcommands) -> None:
         metavar="RUN",
         help="show a fanned-out run (items total / done / failed; stalled?) and exit",
     )
+    p.add_argument(
+        "--fan-out",
+        action="store_true",
+        help="apply as work items handled in this process, as the deployed functions do",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("-v", "--verbose", action="store_true", help="log each decision to stderr")
+    add_yes_flag(p)
     add_connection_flags(p)
     p.set_defaults(run=run)
 
 
 def logger(args: argparse.Namespace) -> Logger:
     """Text log lines on stderr: each change with its reasons when verbose, else problems only."""
+    from chatsync.app.logs import Logger
+
     return Logger(stream=sys.stderr, fmt="text", level="INFO" if args.verbose else "WARNING")
 
 
 def scope(ruleset: Any, names: list[str] | None) -> list[SpaceName] | None:
+    from chatsync.domain import errors
+
     if not names:
         return None
     found = []
@@ -72,9 +94,10 @@ def status(args: argparse.Namespace) -> int:
     """``--status RUN``: the run document, read from the state store."""
     from chatsync.app import fanout
     from chatsync.runtime import build_pipeline
+    from chatsync.tools.commands.common import locate, settings_from
 
-    settings = settings_from(args)
-    log = Logger(stream=sys.stderr, fmt="text", level="WARNING")
+    settings = settings_from(args, located=locate(args))
+    log = logger(args)
     pipeline = build_pipeline(settings, log=log)
     found = fanout.run_status(pipeline.deps(), args.status)
     if found.state == "stalled":
@@ -87,22 +110,31 @@ def status(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chatsync.app import plan_files, reconciling
+    from chatsync.app import broken, plan_files, reconciling
     from chatsync.app.pipeline import new_run_id
     from chatsync.domain import rendering
     from chatsync.runtime import build_pipeline
+    from chatsync.tools import applying
+    from chatsync.tools.commands.common import announce, locate, settings_from
+    from chatsync.tools.terminal import Terminal
 
     if args.status:
         return status(args)
+    term = Terminal()
     review = bool(args.dry_run or args.out)
-    settings = settings_from(args, dry_run=True if review else None)
+    located = locate(args)
+    settings = settings_from(args, located=located, dry_run=True if review else None)
+    announce(term, settings, located)
     log = logger(args)
     pipeline = build_pipeline(settings, log=log)
     spaces = scope(pipeline.ruleset, args.space)
     names: dict[str, str] = {s.name: s.id for s in pipeline.ruleset.spaces}
+    managed = len(spaces) if spaces is not None else len(pipeline.ruleset.spaces)
+    with term.working(f"Reading the Directory and {managed} managed space(s)..."):
+        result = reconciling.prepare(pipeline.deps(), log=log, spaces=spaces)
+    the_plan = result.plan
+    body = rendering.plan_json(the_plan.operations, the_plan.skipped)
     if review:
-        result = reconciling.survey(pipeline.deps(), log=log, spaces=spaces)
-        the_plan = result.plan
         if args.out:
             saved = plan_files.build(
                 the_plan,
@@ -112,34 +144,104 @@ def run(args: argparse.Namespace) -> int:
                 rules=settings.rules_file,
             )
             plan_files.write(saved, args.out)
+        unreachable = _unreachable(the_plan.unreachable, settings.auth_mode)
         if args.json:
-            print(json.dumps(rendering.plan_json(the_plan.operations, the_plan.skipped), indent=2))
+            if unreachable:
+                body["broken_spaces"] = unreachable
+            print(json.dumps(body, indent=2))
         else:
-            sys.stdout.write(rendering.plan_text(the_plan.operations, the_plan.skipped, names))
+            term.plan(rendering.plan_text(the_plan.operations, the_plan.skipped, names))
             if args.out:
-                print(f"\nSaved to {args.out}. Apply exactly this plan: chatsync apply {args.out}")
-        return 0
+                term.say(
+                    f"\nSaved to {args.out}. Apply exactly this plan: chatsync apply {args.out}"
+                )
+            _print_broken(term, unreachable)
+        return applying.EXIT_FAILED if unreachable else applying.EXIT_DONE
+    if not args.json:
+        term.plan(rendering.plan_text(the_plan.operations, the_plan.skipped, names))
+    count = len(the_plan.operations)
+    if count:
+        refused = applying.ask(term, args, count=count, what=f"apply these {count} change(s)")
+        if refused is not None:
+            if args.json:
+                print(json.dumps(body, indent=2))
+            return refused
     run_id = new_run_id("reconcile")
-    if pipeline.work is None:
+    if args.fan_out and pipeline.work is None:
         pipeline.work_in_process()
-    result, report = reconciling.run(pipeline.deps(), run_id=run_id, log=log, spaces=spaces)
-    the_plan = result.plan
-    failures = len(report.retryable_failures) + len(report.permanent_failures)
+    apply_run = applying.Run(term, pipeline, run_id, "reconcile", count)
+    report = apply_run.apply(
+        lambda: reconciling.finish(pipeline.deps(), result, run_id=run_id, log=log)
+    )
+    recorded = dict(broken.listed(pipeline.store))
+    unreachable = [
+        _broken_json(space, recorded.get(space), settings.auth_mode)
+        for space in (report.broken if report is not None else ())
+    ]
     if args.json:
-        body = rendering.plan_json(the_plan.operations, the_plan.skipped)
-        body.update(run_id=run_id, outcomes=report.summary(), extra=_plain(report.extra))
+        body.update(run_id=run_id, interrupted=apply_run.interrupted)
+        if report is not None:
+            body.update(outcomes=report.summary(), extra=_plain(report.extra))
+        body["broken_spaces"] = unreachable
         print(json.dumps(body, indent=2))
-    else:
-        sys.stdout.write(rendering.plan_text(the_plan.operations, the_plan.skipped, names))
+    if apply_run.interrupted or report is None:
+        return apply_run.tell_interrupted(json_output=args.json)
+    if not args.json:
         counts = ", ".join(f"{n} {k}" for k, n in report.summary().items() if n)
-        print(f"\nRun {run_id}: {counts or 'nothing to do'}.")
+        term.say(f"\nRun {run_id}: {counts or 'nothing to do'}.")
         for key, value in report.extra.items():
-            print(f"  {key}: {value}")
+            term.say(f"  {key}: {value}")
+        if report.held:
+            term.warn(
+                "Held: the plan exceeds a safety limit and nothing was applied. Review it: "
+                f"chatsync approve --show {report.held}"
+            )
         if report.results:
-            print(f"Undo it: chatsync revert {run_id}")
+            term.say(f"Undo it: chatsync revert {run_id}")
         if report.note is not None and report.note.value == "fanned_out":
-            print(f"Work items: chatsync reconcile --status {run_id}")
-    return 1 if failures else 0
+            term.say(f"Work items: chatsync reconcile --status {run_id}")
+        _print_broken(term, unreachable)
+    failed = applying.failures(report) or unreachable
+    return applying.EXIT_FAILED if failed else applying.EXIT_DONE
+
+
+def _unreachable(found: Any, auth_mode: str) -> list[dict[str, Any]]:
+    from chatsync.app import broken
+
+    return [
+        {
+            "space": u.space,
+            "status": u.status,
+            "error": u.detail,
+            "fix": broken.fix(u.status, auth_mode),
+        }
+        for u in found
+    ]
+
+
+def _broken_json(space: str, doc: dict[str, Any] | None, auth_mode: str) -> dict[str, Any]:
+    from chatsync.app import broken
+
+    doc = doc or {}
+    status = int(doc.get("status", 0))
+    return {
+        "space": space,
+        "status": status,
+        "error": doc.get("error", ""),
+        "fix": doc.get("fix") or broken.fix(status, auth_mode),
+        "pending": doc.get("pending", []),
+    }
+
+
+def _print_broken(term: Terminal, spaces: list[dict[str, Any]]) -> None:
+    if not spaces:
+        return
+    term.say(
+        f"\n{len(spaces)} managed space(s) skipped: Chat refused them (the others were applied):"
+    )
+    for item in spaces:
+        term.say(f"  {item['space']}: {item['status']}; fix: {item['fix']}")
+        term.warn(f"chatsync: space {item['space']} skipped ({item['status']})")
 
 
 def _plain(extra: dict[str, object]) -> dict[str, object]:

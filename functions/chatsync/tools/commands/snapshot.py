@@ -1,7 +1,7 @@
 """``chatsync snapshot --out FILE``: the facts and rosters a full plan needs, in one JSON file.
 
-Reads, once and writing nothing: the Directory (every person with their facts and groups, nested
-groups included, HR terminations taking precedence as in the reconcile) and, for every space the
+Reads, once and writing nothing: everyone's facts as the reconcile merges them (the Directory's
+people and groups, nested groups included, with the latest HR snapshots) and, for every space the
 rules manage (and those that --also-rules files manage), its type and its human memberships.
 ``chatsync plan --rules NEW.yaml --snapshot FILE`` then reviews a rules change offline, so CI
 needs no tenant credentials. The scheduled reconcile can refresh one in a bucket after each run:
@@ -17,20 +17,23 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from chatsync.app.logs import Logger
-from chatsync.app.settings import Settings
-from chatsync.domain.rules import Ruleset
-from chatsync.domain.snapshot_codec import Snapshot
 from chatsync.tools.commands.common import add_connection_flags, settings_from
-from chatsync.tools.commands.subcommands import Subcommands
+from chatsync.tools.commands.subcommands import Subcommands, help_text
+
+if TYPE_CHECKING:  # `chatsync --help` imports every command: no YAML parser for it
+    from chatsync.app.logs import Logger
+    from chatsync.app.settings import Settings
+    from chatsync.domain.rules import Ruleset
+    from chatsync.domain.snapshot_codec import Snapshot
 
 
 def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "snapshot",
         help="save people, groups and managed spaces' rosters to a JSON file for offline plans",
-        description=__doc__,
+        description=help_text(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -66,9 +69,10 @@ def take(settings: Settings, rulesets: Sequence[Ruleset], *, log: Logger) -> Sna
 
 def run(args: argparse.Namespace) -> int:
     from chatsync.adapters import snapshot as files
+    from chatsync.app.logs import Logger
     from chatsync.domain.rules import load_rules
 
-    settings = settings_from(args, dry_run=True)
+    settings = settings_from(args, state="optional", dry_run=True)
     log = Logger(stream=sys.stderr, fmt="text", level="WARNING")
     rulesets = [load_rules(settings.rules_file), *(load_rules(p) for p in args.also_rules)]
     snapshot = take(settings, rulesets, log=log)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import argparse
 
-from chatsync.tools.commands.subcommands import Subcommands
+from chatsync.tools.commands.subcommands import Subcommands, help_text
 
 
 def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "webhooks",
         help="serve signed HR webhooks (BambooHR, HiBob) on loopback",
-        description=__doc__,
+        description=help_text(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
