@@ -38,7 +38,7 @@ class PerThreadService:
     ) -> None:
         self.api = api
         self.version = version
-        self._credentials = credentials
+        self._credentials = SharedCredentials(credentials)
         self._endpoint = endpoint
         self._timeout = timeout
         self._local = threading.local()
@@ -62,6 +62,31 @@ class PerThreadService:
             )
             self._local.service = service
         return service
+
+
+class SharedCredentials:
+    """One credentials object for every thread's service: a token is fetched once, by the first
+    thread that finds it stale, while the others wait and then send it. google-auth's credentials
+    refresh without a lock, so threads that start together would each exchange their own token
+    (a token request per thread per credential set, against the token endpoint's quota)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._lock = threading.Lock()
+
+    def before_request(self, request: Any, method: str, url: str, headers: Any) -> None:
+        with self._lock:
+            self._inner.before_request(request, method, url, headers)
+
+    def refresh(self, request: Any) -> None:
+        stale = getattr(self._inner, "token", None)
+        with self._lock:
+            # Refreshed by another thread while this one waited: send that token.
+            if getattr(self._inner, "token", None) == stale:
+                self._inner.refresh(request)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 CredentialsFor = Callable[[str], Any]
