@@ -77,7 +77,7 @@ class FakeDirectory:
         mine = frozenset(g for g, members in self.groups.items() if person.email in members)
         return replace(person, groups=mine)
 
-    def get_person(self, key: str) -> Person:
+    def get_person(self, key: str, *, groups: bool = True) -> Person:
         self.calls += 1
         person = self.users.get(Email(key.lower()))
         if person is None:

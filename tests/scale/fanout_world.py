@@ -112,7 +112,7 @@ class FakeDirectory:
     people: dict[Email, Person] = field(default_factory=dict)
     groups: dict[Email, frozenset[Email]] = field(default_factory=dict)
 
-    def get_person(self, key: str) -> Person:
+    def get_person(self, key: str, *, groups: bool = True) -> Person:
         found = self.people.get(Email(key))
         if found is None:
             raise errors.PersonNotFound(f"{key}: not in the Directory")

@@ -25,7 +25,7 @@ def of(deps: Deps, key: str) -> Facts:
     """The person at ``key`` (an email, or a Directory id as Chat events give it)."""
     read_at = deps.clock()
     try:
-        listed = deps.directory.get_person(key)
+        listed = deps.directory.get_person(key, groups=_rules_name_groups(deps))
     except errors.PersonNotFound:
         listed = None
     address = listed.email if listed is not None else Email(key.lower())
@@ -36,6 +36,15 @@ def of(deps: Deps, key: str) -> Facts:
     return merge(
         address, hr, DirectoryRead(listed, read_at), deps.ruleset.facts, changes, now=read_at
     )
+
+
+def _rules_name_groups(deps: Deps) -> bool:
+    """Whether a person's groups can decide anything: some rule names a group. When none does,
+    an event reads the account alone (one ``users.get``, no ``groups.list`` walk)."""
+    compiled = deps.compiled
+    if compiled is not None and compiled.ruleset is deps.ruleset:
+        return bool(compiled.groups_named)
+    return bool(deps.ruleset.groups_named())
 
 
 def subjects(deps: Deps, address: str) -> list[Facts]:

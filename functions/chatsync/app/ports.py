@@ -48,9 +48,11 @@ class ChatMembers(Protocol):
 class Directory(Protocol):
     """The Directory reads chatsync makes (Admin SDK Directory API, read-only)."""
 
-    def get_person(self, key: str) -> Person:
+    def get_person(self, key: str, *, groups: bool = True) -> Person:
         """The user by email or id, with their account state (``Person.account``) and groups if
-        the adapter reads them; PersonNotFound. Use cases read it through ``app.facts``."""
+        the adapter reads them; PersonNotFound. ``groups=False``: the account alone (no rule names
+        a group, so the group reads would decide nothing). Use cases read it through
+        ``app.facts``."""
 
     def groups_of(self, member: str) -> frozenset[Email]:
         """Every group the member belongs to, nested ones included; PersonNotFound."""

@@ -139,8 +139,8 @@ class RetryingDirectory(Retrying):
         """The inner client's request count (retries included)."""
         return int(getattr(self.inner, "calls", 0))
 
-    def get_person(self, key: str) -> Person:
-        return self.read(lambda: self.inner.get_person(key))
+    def get_person(self, key: str, *, groups: bool = True) -> Person:
+        return self.read(lambda: self.inner.get_person(key, groups=groups))
 
     def groups_of(self, member: str) -> frozenset[Email]:
         return self.read(lambda: self.inner.groups_of(member))

@@ -68,7 +68,7 @@ class SnapshotDirectory:
         self._people = {p.email: p for p in snapshot.people}
         self._ids = {p.google_user_id: p for p in snapshot.people if p.google_user_id}
 
-    def get_person(self, key: str) -> Person:
+    def get_person(self, key: str, *, groups: bool = True) -> Person:
         found = self._people.get(Email(key.lower())) or self._ids.get(key)
         if found is None:
             raise errors.PersonNotFound(f"{key}: not in the snapshot {self.origin}")

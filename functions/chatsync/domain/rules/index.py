@@ -87,6 +87,8 @@ class CompiledRules:
     to a person, so remembering the verdict would not pay)."""
     attributes: tuple[str, ...]
     """Every attribute a rule reads: a person's are read once per person (``facts``)."""
+    groups_named: frozenset[model.Email] = frozenset()
+    """Every group a rule's ``when`` or ``unless`` names (``Ruleset.groups_named``)."""
 
     def candidates(self, person: model.Person) -> tuple[schema.Rule, ...]:
         """The rules whose ``when`` may hold for ``person``, in file order (a superset of the
@@ -185,6 +187,7 @@ def compile_rules(ruleset: schema.Ruleset) -> CompiledRules:
         considered={s: tuple(ids) for s, ids in considered.items()},
         reads=reads,
         attributes=tuple(sorted(read)),
+        groups_named=ruleset.groups_named(),
     )
 
 

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import statistics
@@ -146,6 +147,15 @@ def _messages(cfg: Config, org: orgs.Org) -> list[dict[str, Any]]:
     ]
 
 
+def _settle() -> None:
+    """Before a timed loop: collect, then freeze what is left (the generated org, the emulator's
+    store, the other side's leftovers) out of the collector. The bench's heap is far larger than a
+    function instance's; without this a full collection over it (tens of milliseconds) lands
+    inside whichever side's clock happens to be running."""
+    gc.collect()
+    gc.freeze()
+
+
 def _warm(pipeline: Any) -> None:
     """As in production before the events: the scheduled full reconcile has run (it records
     where everyone is), space types are read once per instance, clients are built once. A dry
@@ -165,6 +175,7 @@ def events_latency_phase(cfg: Config, org: orgs.Org, emu: Any, rules: Path) -> d
     _warm(pipeline)  # not timed, and without latency
     emu.set_latency(cfg.latency_ms)
     try:
+        _settle()
         began = time.perf_counter()
         for message in messages:
             for event in events.decode_message(message):
@@ -173,6 +184,7 @@ def events_latency_phase(cfg: Config, org: orgs.Org, emu: Any, rules: Path) -> d
         emu.reset()
         naive = NaiveHandler(org.ruleset, endpoint=emu.url)
         some = messages[: cfg.baseline_events]
+        _settle()
         began = time.perf_counter()
         for message in some:
             naive.handle(message)
@@ -211,6 +223,7 @@ def events_phase(cfg: Config, org: orgs.Org, emu: Any, rules: Path) -> dict[str,
     warm_up = Counts.of(emu.calls(warm))
     mark = len(emu.calls())
     latencies: list[float] = []
+    _settle()
     began = time.perf_counter()
     for message in messages:
         t0 = time.perf_counter()
@@ -224,6 +237,7 @@ def events_phase(cfg: Config, org: orgs.Org, emu: Any, rules: Path) -> dict[str,
     emu.reset()
     emu.set_quotas(False)
     naive = NaiveHandler(org.ruleset, endpoint=emu.url)
+    _settle()
     began = time.perf_counter()
     for message in messages:
         naive.handle(message)
