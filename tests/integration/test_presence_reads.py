@@ -141,3 +141,62 @@ def test_an_add_whose_patch_failed_is_still_found_by_the_next_event(emulator):
     spaces = {s["name"]: s for s in emulator.state()["spaces"]}
     for name in ("spaces/AAAAengineering", "spaces/AAAAdata", "spaces/AAAAmanagers"):
         assert all(m.get("email") != "ana.silva@example.com" for m in spaces[name]["memberships"])
+
+
+def _writes(emulator: Any, since: int) -> list[str]:
+    verbs = ("spaces.members.create", "spaces.members.patch", "spaces.members.delete")
+    return [c["method"] for c in emulator.calls(since) if c["method"] in verbs]
+
+
+def test_after_a_reconcile_a_person_is_not_read_where_they_hold_the_role_the_rules_give(emulator):
+    """The reconcile saw Raj manage Engineering and sit in Platform and Managers: an event that
+    changes nothing about him reads none of those spaces and writes nothing."""
+    pipeline = _pipeline(emulator)
+    pipeline.reconcile_all(run_id="nightly", log=pipeline.log)
+    mark = len(emulator.calls())
+    same = _hire(
+        "raj.mehta@example.com",
+        "r-1",
+        1,
+        org_unit_path="/Engineering/Platform",
+        department="Platform",
+        title="Engineering Manager",
+        job_level="M1",
+        is_people_manager=True,
+    )
+    for event in events.decode_message(same):
+        pipeline.handle(event)
+    assert _gets(emulator, mark) == []
+    assert _writes(emulator, mark) == []
+
+
+def test_a_promotion_whose_patch_failed_is_read_again_by_the_redelivery(emulator):
+    """Ana's create landed as a member, the patch to manager failed: the redelivered event reads
+    Engineering again (her role there is unknown) and promotes her."""
+    import pytest
+
+    from chatsync.domain import errors
+
+    pipeline = _pipeline(emulator)
+    pipeline.dry_run = True
+    pipeline.reconcile_all(run_id="survey", log=pipeline.log)
+    pipeline.dry_run = False
+    pipeline.policy = type(pipeline.policy)(max_attempts=1)
+    emulator.fail_next("spaces.members.patch", 5, status=503)
+    manager = _hire(
+        "ana.silva@example.com",
+        "p-1",
+        1,
+        org_unit_path="/Engineering/Data",
+        department="Data",
+        is_people_manager=True,
+    )
+    with pytest.raises(errors.RetryableError):
+        for event in events.decode_message(manager):
+            pipeline.handle(event)
+    emulator.clear_faults()
+    for event in events.decode_message(manager):  # Pub/Sub redelivers
+        pipeline.handle(event)
+    spaces = {s["name"]: s for s in emulator.state()["spaces"]}
+    roles = {m.get("email"): m.get("role") for m in spaces["spaces/AAAAengineering"]["memberships"]}
+    assert roles["ana.silva@example.com"] == "ROLE_ASSISTANT_MANAGER"

@@ -60,6 +60,9 @@ def plan_person(
             continue  # nothing to add, and additive spaces never remove
         if decision.role is None and known is not None and not known.may_be_in(decision.space):
             continue  # checked and not found there: nothing to remove (see app.presence)
+        last_seen = known.role_in(decision.space) if known is not None else None
+        if decision.role is not None and last_seen is decision.role:
+            continue  # last seen there with this very role: nothing to write
         to_read.append(decision)
 
     def read(decision: Decision) -> planning.SpaceState | planning.Unreachable | None:
@@ -84,7 +87,7 @@ def plan_person(
 
     # Side by side on the instance's kept threads: each read is a round trip to Chat.
     states = deps.lanes.map(read, to_read) if deps.lanes else [read(d) for d in to_read]
-    seen: dict[SpaceName, bool] = {}
+    seen: dict[SpaceName, Role | None] = {}
     for decision, state in zip(to_read, states, strict=True):
         if state is None:
             continue
@@ -92,7 +95,8 @@ def plan_person(
             unreachable.append(state)
             continue
         current[decision.space] = state
-        seen[decision.space] = bool(state.members)
+        found = state.members.get(person.email)
+        seen[decision.space] = found.role if found is not None else None
         live.append(decision)
     if seen:
         presence.save(deps.store, person.email, (known or presence.Presence()).observe(seen))

@@ -8,23 +8,31 @@ per person, the spaces it last *checked* and those it *found* them in:
 * the full reconcile writes it for everyone it read (every managed space checked);
 * every per-person read and every applied change keeps it current.
 
-A person event then reads only the spaces where the rules give them a role, plus the spaces
-where they were last found or never checked. A manual add that no Chat event reported is
-invisible to person events until the next full reconcile, which repairs it: that is the
-documented trade (docs/architecture.md, "Presence").
+and, for the spaces they were found in, the role they held there. A person event then reads
+only the spaces where the rules may change something: where they were last found or never
+checked (a removal may be due), and where the rules give them a role they were not last seen
+holding. A space where they were last seen with exactly the role the rules give needs no read:
+there is nothing to write. A manual add, or a role changed by hand, that no Chat event
+reported is invisible to person events until the next full reconcile, which repairs it: that is
+the documented trade (docs/architecture.md, "Presence"). A Chat membership event for the person
+and space (``forget``) makes the next event read it again.
+
+Stored form: ``present`` and ``checked`` (lists of space names) and ``roles``, the spaces of
+``present`` where the role is above member (``{"spaces/A": "owner"}``); a record without
+``roles`` (written before roles were kept) knows no role, so every space with a role is read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from chatsync.app import records
 from chatsync.app.executing import Outcome, Report
 from chatsync.app.ports import StateStore
 from chatsync.domain import planning
-from chatsync.domain.model import Email, SpaceName
+from chatsync.domain.model import Email, Role, SpaceName
 
 KIND = records.PRESENCE
 
@@ -33,38 +41,79 @@ KIND = records.PRESENCE
 class Presence:
     present: frozenset[SpaceName] = frozenset()
     checked: frozenset[SpaceName] = frozenset()
+    above_member: Mapping[SpaceName, Role] | None = field(default_factory=dict)
+    """The spaces of ``present`` where the person's role is above member (the others: member).
+    None: the record does not know roles (written before they were kept)."""
 
     def may_be_in(self, space: SpaceName) -> bool:
         """False only when the person was checked in ``space`` and not found there."""
         return space in self.present or space not in self.checked
 
-    def observe(self, seen: Mapping[SpaceName, bool]) -> Presence:
-        """After reading memberships: ``seen[space]`` is whether the person is there."""
+    def role_in(self, space: SpaceName) -> Role | None:
+        """The role the person was last seen holding in ``space``; None when not known (not
+        found there, never checked, or a record without roles)."""
+        if self.above_member is None or space not in self.present or space not in self.checked:
+            return None
+        return self.above_member.get(space, Role.MEMBER)
+
+    def observe(self, seen: Mapping[SpaceName, Role | None]) -> Presence:
+        """After reading memberships: ``seen[space]`` is the person's role there, None when
+        they are not there."""
         present = {s for s in self.present if s not in seen} | {
-            s for s, here in seen.items() if here
+            s for s, role in seen.items() if role is not None
         }
-        return Presence(frozenset(present), self.checked | frozenset(seen))
+        roles = _with_roles(self.above_member, seen)
+        return Presence(frozenset(present), self.checked | frozenset(seen), roles)
 
     def after(self, operations: Iterable[planning.Operation]) -> Presence:
-        """After applied operations: adds put the person in, removals take them out."""
+        """After applied operations: adds put the person in with their role, role changes
+        change it, removals take them out."""
         present, checked = set(self.present), set(self.checked)
+        seen: dict[SpaceName, Role | None] = {}
         for op in operations:
             checked.add(op.space)
             if isinstance(op, planning.RemoveMember):
                 present.discard(op.space)
+                seen[op.space] = None
             else:
                 present.add(op.space)
-        return Presence(frozenset(present), frozenset(checked))
+                seen[op.space] = op.new if isinstance(op, planning.ChangeRole) else op.role
+        roles = _with_roles(self.above_member, seen)
+        return Presence(frozenset(present), frozenset(checked), roles)
+
+    def unsure(self, spaces: Iterable[SpaceName]) -> Presence:
+        """After adds that failed: each may have landed (a create that succeeded before its
+        patch failed, a lost response), with a role nobody saw. Present but not checked: the
+        next event reads the space, whatever role the rules give."""
+        spaces = frozenset(spaces)
+        roles = _with_roles(self.above_member, dict.fromkeys(spaces))
+        return Presence(self.present | spaces, self.checked - spaces, roles)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"present": sorted(self.present), "checked": sorted(self.checked)}
+        out: dict[str, Any] = {"present": sorted(self.present), "checked": sorted(self.checked)}
+        if self.above_member is not None:
+            out["roles"] = {s: r.value for s, r in sorted(self.above_member.items())}
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Presence:
+        roles = data.get("roles")
         return cls(
             frozenset(SpaceName(s) for s in data.get("present") or ()),
             frozenset(SpaceName(s) for s in data.get("checked") or ()),
+            {SpaceName(s): Role(r) for s, r in roles.items()} if isinstance(roles, dict) else None,
         )
+
+
+def _with_roles(
+    known: Mapping[SpaceName, Role] | None, seen: Mapping[SpaceName, Role | None]
+) -> dict[SpaceName, Role] | None:
+    """``known`` with each seen space's role (above member kept, member or absent dropped)."""
+    if known is None:
+        return None
+    roles = {s: r for s, r in known.items() if s not in seen}
+    roles.update({s: r for s, r in seen.items() if r is not None and r is not Role.MEMBER})
+    return roles
 
 
 def load(store: StateStore, email: Email) -> Presence | None:
@@ -81,12 +130,15 @@ def track(store: StateStore, report: Report) -> None:
     have landed (a create that succeeded before its patch failed, a lost response): count the
     person as there, so the next event reads that space."""
     done: dict[Email, list[planning.Operation]] = {}
+    unsure: dict[Email, list[SpaceName]] = {}
     for result in report.results:
-        landed = result.outcome is Outcome.APPLIED
-        if landed or isinstance(result.op, planning.AddMember):
+        if result.outcome is Outcome.APPLIED:
             done.setdefault(result.op.email, []).append(result.op)
-    for email, ops in done.items():
-        save(store, email, (load(store, email) or Presence()).after(ops))
+        elif isinstance(result.op, planning.AddMember):
+            unsure.setdefault(result.op.email, []).append(result.op.space)
+    for email in sorted(done.keys() | unsure.keys()):
+        known = load(store, email) or Presence()
+        save(store, email, known.after(done.get(email, ())).unsure(unsure.get(email, ())))
 
 
 def documents(seen: Mapping[Email, Presence]) -> dict[str, dict[str, Any]]:
@@ -99,7 +151,7 @@ def documents(seen: Mapping[Email, Presence]) -> dict[str, dict[str, Any]]:
         checked = lists.get(known.checked)
         if checked is None:
             checked = lists[known.checked] = sorted(known.checked)
-        out[email] = {"present": sorted(known.present), "checked": checked}
+        out[email] = known.to_dict() | {"checked": checked}
     return out
 
 
@@ -107,7 +159,8 @@ def forget(store: StateStore, email: Email, space: SpaceName) -> None:
     """Something changed for ``email`` in ``space`` (a Chat event): read it next time."""
     known = load(store, email)
     if known is not None and space in known.checked:
-        save(store, email, Presence(known.present - {space}, known.checked - {space}))
+        roles = _with_roles(known.above_member, {space: None})
+        save(store, email, Presence(known.present - {space}, known.checked - {space}, roles))
 
 
 def from_rosters(
@@ -118,11 +171,17 @@ def from_rosters(
     """Everyone's presence after a full reconcile: each surveyed space was checked for all."""
     checked = frozenset(current)
     present: dict[Email, set[SpaceName]] = {email: set() for email in people}
+    above: dict[Email, dict[SpaceName, Role]] = {}
     for space, state in current.items():
-        for email in state.members:
+        for email, membership in state.members.items():
             if email in present:
                 present[email].add(space)
-    out = {email: Presence(frozenset(spaces), checked) for email, spaces in present.items()}
+                if membership.role is not Role.MEMBER:
+                    above.setdefault(email, {})[space] = membership.role
+    out = {
+        email: Presence(frozenset(spaces), checked, above.get(email, {}))
+        for email, spaces in present.items()
+    }
     for op in applied:
         if op.email in out:
             out[op.email] = out[op.email].after([op])
