@@ -116,6 +116,12 @@ def table(r: Mapping[str, Any]) -> str:
             theirs["events_per_s"],
             ratio(ours["events_per_s"], theirs["events_per_s"]),
         ),
+        (
+            f"  the median of {len(ev.get('rounds', ())) or 1} rounds",
+            "",
+            "",
+            " ".join(f"{x['ratio']:.2f}x" for x in ev.get("rounds", ())),
+        ),
         ("overhead p50 / p99 ms", f"{ours['p50_ms']} / {ours['p99_ms']}", "", ""),
         (
             "  before: scheduled reconcile (reads)",
