@@ -109,8 +109,9 @@ def _hire(email: str, event_id: str, sequence: int, **person: Any) -> dict[str, 
     return {"data": base64.b64encode(json.dumps(body).encode()).decode(), "messageId": event_id}
 
 
-def test_an_add_whose_patch_failed_is_still_found_by_the_next_event(emulator):
-    """The create landed, its patch failed: a newer event that moves the person out removes them."""
+def _a_promotion_whose_patch_failed(emulator: Any) -> tuple[Any, dict[str, Any]]:
+    """After a survey, Ana becomes a Data manager; every role patch fails (503), so each create
+    lands as a member and the delivery fails. Returns the pipeline and her message."""
     import pytest
 
     from chatsync.domain import errors
@@ -133,6 +134,12 @@ def test_an_add_whose_patch_failed_is_still_found_by_the_next_event(emulator):
         for event in events.decode_message(manager):
             pipeline.handle(event)
     emulator.clear_faults()
+    return pipeline, manager
+
+
+def test_an_add_whose_patch_failed_is_still_found_by_the_next_event(emulator):
+    """The create landed, its patch failed: a newer event that moves the person out removes them."""
+    pipeline, _ = _a_promotion_whose_patch_failed(emulator)
     # The Directory owns the org unit (docs/rules.md): GCDS moves her there, as HR did.
     emulator.directory_update_user("ana.silva@example.com", {"org_unit_path": "/Sales"})
     moved = _hire("ana.silva@example.com", "p-2", 2, org_unit_path="/Sales", department="Sales")
@@ -173,28 +180,7 @@ def test_after_a_reconcile_a_person_is_not_read_where_they_hold_the_role_the_rul
 def test_a_promotion_whose_patch_failed_is_read_again_by_the_redelivery(emulator):
     """Ana's create landed as a member, the patch to manager failed: the redelivered event reads
     Engineering again (her role there is unknown) and promotes her."""
-    import pytest
-
-    from chatsync.domain import errors
-
-    pipeline = _pipeline(emulator)
-    pipeline.dry_run = True
-    pipeline.reconcile_all(run_id="survey", log=pipeline.log)
-    pipeline.dry_run = False
-    pipeline.policy = type(pipeline.policy)(max_attempts=1)
-    emulator.fail_next("spaces.members.patch", 5, status=503)
-    manager = _hire(
-        "ana.silva@example.com",
-        "p-1",
-        1,
-        org_unit_path="/Engineering/Data",
-        department="Data",
-        is_people_manager=True,
-    )
-    with pytest.raises(errors.RetryableError):
-        for event in events.decode_message(manager):
-            pipeline.handle(event)
-    emulator.clear_faults()
+    pipeline, manager = _a_promotion_whose_patch_failed(emulator)
     for event in events.decode_message(manager):  # Pub/Sub redelivers
         pipeline.handle(event)
     spaces = {s["name"]: s for s in emulator.state()["spaces"]}

@@ -14,6 +14,7 @@ from dataclasses import replace
 from chatsync.app import broken, gate, presence, recording
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Executor, Report
+from chatsync.app.lanes import Lanes
 from chatsync.app.logs import Logger
 from chatsync.domain import errors, planning, safety
 from chatsync.domain.model import Decision, SpaceName
@@ -37,17 +38,7 @@ def execute(
         return replace(held, broken=broken.note(deps, the_plan.unreachable, run_id=run_id, log=log))
     recorder = recording.Recorder(log, run_id=run_id, clock=deps.clock, store=deps.store)
     recorder.skipped(the_plan.skipped)
-    executor = Executor(
-        deps.chat,
-        policy=deps.options.policy,
-        sleep=deps.sleep,
-        dry_run=deps.options.dry_run,
-        on_result=recorder,
-        workers=deps.options.workers,
-        lanes=deps.lanes,
-        journal=recorder,
-        controls=deps.controls,
-    )
+    executor = executor_for(deps, recorder, workers=deps.options.workers, lanes=deps.lanes)
     report = executor.apply(the_plan)
     refused = [
         planning.Unreachable(r.space, r.unreachable, r.detail[:300], (r.email,))
@@ -65,6 +56,24 @@ def execute(
             "no change needed", run_id=run_id, spaces_checked=len({d.space for d in decisions})
         )
     return report
+
+
+def executor_for(
+    deps: Deps, recorder: recording.Recorder, *, workers: int, lanes: Lanes | None = None
+) -> Executor:
+    """The executor of ``deps``' Chat port, options and controls, each result and each write's
+    intent and outcome recorded by ``recorder``."""
+    return Executor(
+        deps.chat,
+        policy=deps.options.policy,
+        sleep=deps.sleep,
+        dry_run=deps.options.dry_run,
+        on_result=recorder,
+        workers=workers,
+        lanes=lanes,
+        journal=recorder,
+        controls=deps.controls,
+    )
 
 
 def _gated(

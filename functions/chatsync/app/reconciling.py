@@ -218,18 +218,7 @@ def finish(deps: Deps, result: Survey, *, run_id: str, log: Logger) -> Report:
     )
     if result.whole:  # rosters read are facts, dry run or not; applied changes move them
         applied = [r.op for r in report.results if r.outcome is Outcome.APPLIED]
-        seen = presence.from_rosters([p.email for p in result.people], result.current, applied)
-        deps.store.put_docs(presence.KIND, presence.documents(seen))
-        ids = {f"users/{p.google_user_id}": p.email for p in result.people if p.google_user_id}
-        snapshots.publish_after_run(
-            deps,
-            run_id=run_id,
-            people=result.people,
-            current=result.current,
-            applied=applied,
-            reread=lambda space: space_state(space, deps.chat.list_members(space), ids),
-            log=log,
-        )
+        _record_rosters(deps, result, applied, run_id=run_id, log=log)
     if due and not deps.options.dry_run:
         failed = {
             r.email
@@ -299,18 +288,7 @@ def fan_out(deps: Deps, result: Survey, *, run_id: str, log: Logger) -> Report:
         )
     flagged = broken.note(deps, result.plan.unreachable, run_id=run_id, log=log)
     if result.whole:  # rosters as read are facts; the items track what they change
-        seen = presence.from_rosters([p.email for p in result.people], result.current, ())
-        deps.store.put_docs(presence.KIND, presence.documents(seen))
-        ids = {f"users/{p.google_user_id}": p.email for p in result.people if p.google_user_id}
-        snapshots.publish_after_run(
-            deps,
-            run_id=run_id,
-            people=result.people,
-            current=result.current,
-            applied=(),
-            reread=lambda space: space_state(space, deps.chat.list_members(space), ids),
-            log=log,
-        )
+        _record_rosters(deps, result, (), run_id=run_id, log=log)
     if result.due:
         deferred.settle(deps.store, result.due, failed=set(), now=deps.clock())
     broken.heal(deps, sorted(result.current), run_id=run_id, log=log)
@@ -325,6 +303,30 @@ def fan_out(deps: Deps, result: Survey, *, run_id: str, log: Logger) -> Report:
     if isinstance(deps.work, InProcessQueue):
         report = report.merge(deps.work.take_report())
     return replace(report, broken=flagged)
+
+
+def _record_rosters(
+    deps: Deps,
+    result: Survey,
+    applied: Sequence[planning.Operation],
+    *,
+    run_id: str,
+    log: Logger,
+) -> None:
+    """After a whole survey: everyone's presence from the rosters as read (moved by ``applied``),
+    and the run's snapshot (``app.snapshots``)."""
+    seen = presence.from_rosters([p.email for p in result.people], result.current, applied)
+    deps.store.put_docs(presence.KIND, presence.documents(seen))
+    ids = {f"users/{p.google_user_id}": p.email for p in result.people if p.google_user_id}
+    snapshots.publish_after_run(
+        deps,
+        run_id=run_id,
+        people=result.people,
+        current=result.current,
+        applied=applied,
+        reread=lambda space: space_state(space, deps.chat.list_members(space), ids),
+        log=log,
+    )
 
 
 def space_state(

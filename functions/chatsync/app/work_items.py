@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chatsync.app import (
+    applying,
     broken,
     facts,
     fanout,
@@ -39,7 +40,7 @@ from chatsync.app import (
     records,
 )
 from chatsync.app.deps import Deps
-from chatsync.app.executing import Executor, Note, Outcome, Report
+from chatsync.app.executing import Note, Outcome, Report
 from chatsync.app.logs import Logger
 from chatsync.app.retrying import retry
 from chatsync.domain import errors, planning
@@ -324,16 +325,7 @@ class _Steps:
         recorder = recording.Recorder(
             self.log, run_id=item.run_id, clock=deps.clock, store=deps.store
         )
-        executor = Executor(
-            deps.chat,
-            policy=deps.options.policy,
-            sleep=deps.sleep,
-            dry_run=deps.options.dry_run,
-            on_result=recorder,
-            workers=1,
-            journal=recorder,
-            controls=deps.controls,
-        )
+        executor = applying.executor_for(deps, recorder, workers=1)
         try:
             report = executor.apply(planning.Plan((op,)))
         finally:
