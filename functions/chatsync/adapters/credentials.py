@@ -44,6 +44,7 @@ class CredentialSets:
     """The credentials of each set, built on first use and kept (tokens refresh themselves)."""
 
     def __init__(self, settings: Settings, table: scopes.ScopeTable | None = None) -> None:
+        settings.require_credentials()
         self.settings = settings
         self.table = table or scopes.load()
         self.mode = settings.auth_mode

@@ -22,6 +22,7 @@ from chatsync.app import records, runs
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Note, Report
 from chatsync.app.logs import Logger
+from chatsync.app.ports import StateStore
 from chatsync.domain import errors, planning, work_runs
 from chatsync.domain.model import Email
 from chatsync.domain.work_items import (
@@ -212,12 +213,20 @@ def stall_after(deps: Deps) -> float:
 
 def run_status(deps: Deps, run_id: str) -> work_runs.RunStatus:
     """The status of run ``run_id``; ``UnknownRun`` if the store has no such run."""
-    doc = deps.store.get_doc(records.WORK_RUNS, run_id)
+    return status_in(deps.store, run_id, now=deps.clock(), stall_after_s=stall_after(deps))
+
+
+def status_in(
+    store: StateStore, run_id: str, *, now: float, stall_after_s: float
+) -> work_runs.RunStatus:
+    """``run_status`` from the store alone (``chatsync reconcile --status`` needs no
+    credentials): reads, reports nothing."""
+    doc = store.get_doc(records.WORK_RUNS, run_id)
     if doc is None:
-        known = [key for key, _ in deps.store.list_docs(records.WORK_RUNS)][-5:]
+        known = [key for key, _ in store.list_docs(records.WORK_RUNS)][-5:]
         hint = f" (latest: {', '.join(known)})" if known else " (no fanned-out run is recorded)"
         raise errors.UnknownRun(f"no run {run_id!r} in the store{hint}")
-    return work_runs.status(doc, now=deps.clock(), stall_after_s=stall_after(deps))
+    return work_runs.status(doc, now=now, stall_after_s=stall_after_s)
 
 
 def check_runs(deps: Deps, *, log: Logger, origin: str | None = None) -> list[work_runs.RunStatus]:

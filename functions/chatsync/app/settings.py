@@ -233,6 +233,24 @@ class Settings:
         updated.validate()
         return updated
 
+    def require_credentials(self) -> None:
+        """What building credentials needs (``adapters.credentials.CredentialSets`` calls it):
+        in admin mode, the admin to impersonate, unless a fixed token stands in. Commands that
+        read only the state store (``status --offline``, ``audit``, ``approve --list``,
+        ``reconcile --status``) never build credentials, so they work without it."""
+        if self.auth_mode == "admin" and not self.admin_subject and not self.access_token:
+            local = "googleapis.com" not in self.chat_endpoint
+            raise ConfigError(
+                "CHATSYNC_ADMIN_SUBJECT is empty but CHATSYNC_AUTH_MODE='admin' "
+                "(expected the email of a Workspace admin to impersonate"
+                + (
+                    f"; {self.chat_endpoint} is not Google's: for the local emulator pass "
+                    "--token app (CHATSYNC_ACCESS_TOKEN=app) instead)"
+                    if local
+                    else ")"
+                )
+            )
+
     def validate(self) -> None:
         _choice("CHATSYNC_AUTH_MODE", self.auth_mode, AUTH_MODES)
         _choice("CHATSYNC_STATE_BACKEND", self.state_backend, STATE_BACKENDS)
@@ -254,18 +272,6 @@ class Settings:
         ):
             if not url.startswith(("http://", "https://")):
                 raise ConfigError(f"{var}={url!r} is not a URL (expected http(s)://host[:port]/)")
-        if self.auth_mode == "admin" and not self.admin_subject and not self.access_token:
-            local = "googleapis.com" not in self.chat_endpoint
-            raise ConfigError(
-                "CHATSYNC_ADMIN_SUBJECT is empty but CHATSYNC_AUTH_MODE='admin' "
-                "(expected the email of a Workspace admin to impersonate"
-                + (
-                    f"; {self.chat_endpoint} is not Google's: for the local emulator pass "
-                    "--token app (CHATSYNC_ACCESS_TOKEN=app) instead)"
-                    if local
-                    else ")"
-                )
-            )
         for var, value in (
             ("CHATSYNC_WRITES_PER_MINUTE", self.writes_per_minute),
             ("CHATSYNC_READS_PER_MINUTE", self.reads_per_minute),

@@ -42,7 +42,9 @@ def register(sub: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from chatsync.adapters.store import open_store
     from chatsync.domain import errors, holding
+    from chatsync.domain.rules import load_rules
     from chatsync.runtime import build_pipeline
     from chatsync.tools import applying
     from chatsync.tools.commands.common import announce, locate, settings_from
@@ -55,15 +57,19 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args, located=located, state="read" if reading else "update")
     if not reading:
         announce(term, settings, located)
-    pipeline = build_pipeline(settings, log=logger(args))
+    if reading:  # the state and the rules only: no credentials, no Chat call
+        store, ruleset = open_store(settings), load_rules(settings.rules_file)
+    else:
+        pipeline = build_pipeline(settings, log=logger(args))
+        store, ruleset = pipeline.store, pipeline.ruleset
     if args.list or not args.plan_id:
-        return _list(term, pipeline.store.list_docs(holding.KIND))
-    doc = pipeline.store.get_doc(holding.KIND, args.plan_id)
+        return _list(term, store.list_docs(holding.KIND))
+    doc = store.get_doc(holding.KIND, args.plan_id)
     if doc is None:
         raise errors.PlanRefused(
             f"no held plan {args.plan_id!r}; list the held plans: chatsync approve --list"
         )
-    names: dict[str, str] = {s.name: s.id for s in pipeline.ruleset.spaces}
+    names: dict[str, str] = {s.name: s.id for s in ruleset.spaces}
     show(term, args.plan_id, doc, names)
     if args.show:
         if doc.get("status") == holding.HELD:

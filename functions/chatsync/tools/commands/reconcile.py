@@ -91,17 +91,21 @@ def scope(ruleset: Any, names: list[str] | None) -> list[SpaceName] | None:
 
 
 def status(args: argparse.Namespace) -> int:
-    """``--status RUN``: the run document, read from the state store."""
+    """``--status RUN``: the run document, read from the state store alone (no credentials,
+    no Chat call, nothing logged or posted: the scheduler tick reports stalls)."""
+    import time
+
+    from chatsync.adapters.store import open_store
     from chatsync.app import fanout
-    from chatsync.runtime import build_pipeline
     from chatsync.tools.commands.common import locate, settings_from
 
-    settings = settings_from(args, located=locate(args))
-    log = logger(args)
-    pipeline = build_pipeline(settings, log=log)
-    found = fanout.run_status(pipeline.deps(), args.status)
-    if found.state == "stalled":
-        fanout.check_runs(pipeline.deps(), log=log)
+    settings = settings_from(args, located=locate(args), state="read")
+    found = fanout.status_in(
+        open_store(settings),
+        args.status,
+        now=time.time(),
+        stall_after_s=settings.stall_minutes * 60.0,
+    )
     if args.json:
         print(json.dumps(found.to_json(), indent=2))
     else:
