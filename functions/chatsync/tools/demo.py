@@ -142,6 +142,11 @@ def show(record: dict[str, Any], out: Any) -> None:
         why = f"   <- {rules[0]}" if rules else ""
         status = "" if record.get("outcome") in (None, "applied") else f" [{record.get('outcome')}]"
         print(f"    {symbol} {record.get('message')}{status}{why}", file=out)
+    elif record.get("message") == "subscriptions checked":
+        counts = ", ".join(
+            f"{record[k]} {k}" for k in ("created", "renewed", "kept", "failed") if record.get(k)
+        )
+        print(f"    = drift subscriptions checked: {counts or 'none'}", file=out)
     elif (
         record.get("severity") in ("ERROR", "WARNING")
         or "duplicate" in str(record.get("message"))
