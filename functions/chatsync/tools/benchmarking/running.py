@@ -17,10 +17,6 @@ from __future__ import annotations
 
 import gc
 import io
-import json
-import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from chatsync.domain import events
+from chatsync.tools.benchmarking import cold_start
 from chatsync.tools.benchmarking import org as orgs
 from chatsync.tools.benchmarking.baseline import NaiveHandler
 
@@ -36,7 +33,6 @@ WRITES = ("spaces.members.create", "spaces.members.delete", "spaces.members.patc
 READS = ("spaces.members.get", "spaces.members.list")
 WRITES_PER_MINUTE, READS_PER_MINUTE, SPACE_READS_PER_SECOND = 300.0, 3000.0, 15.0
 T = TypeVar("T")
-FUNCTIONS = Path(__file__).resolve().parents[3]
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,41 +368,6 @@ def reorg_phase(cfg: Config, org: orgs.Org, emu: Any, rules: Path) -> dict[str, 
     }
 
 
-COLD_START = """
-import json, resource, sys, time
-t = time.perf_counter()
-import main
-ms = (time.perf_counter() - t) * 1000
-# Peak RSS of this interpreter: VmHWM belongs to the exec'd image; ru_maxrss can carry the
-# parent's high-water mark over fork and exec (the bench's own heap), so it is the fallback.
-try:
-    with open("/proc/self/status") as status:
-        rss = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:")) / 1024
-except (OSError, StopIteration):
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"import_ms": ms, "rss_mb": rss}))
-"""
-
-
-def cold_start(runs: int = 5) -> dict[str, float]:
-    """Import time of functions/main.py in a fresh interpreter (the fastest of ``runs``: other
-    work on the machine only ever adds time), and the median peak RSS."""
-    samples = []
-    for _ in range(runs):
-        done = subprocess.run(
-            [sys.executable, "-c", COLD_START],
-            cwd=FUNCTIONS,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        samples.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    return {
-        "import_ms": round(min(s["import_ms"] for s in samples), 1),
-        "rss_mb": round(statistics.median(s["rss_mb"] for s in samples), 1),
-    }
-
-
 def run(cfg: Config, *, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     """Every phase; the raw figures ``reporting.summary`` turns into the fixed JSON."""
     from workspace_emulator.server import EmulatorServer
@@ -428,5 +389,5 @@ def run(cfg: Config, *, progress: Callable[[str], None] = lambda _: None) -> dic
         "events": per_event,
         "reorg": reorg,
         "events_latency": latency,
-        "cold_start": cold_start(),
+        "cold_start": cold_start.measure(),
     }
