@@ -17,8 +17,15 @@ processes ``chatsync demo`` starts), talking to the Workspace emulator:
    answering 403, a malformed message (dropped), and a full reconcile whose plan exceeds a
    safety limit and is held. Each waits for the delivery's last line (``event handled``,
    ``event dropped`` or ``event will be redelivered``), so no line is lost to timing.
+3. ``work-run-stalled``: the functions publish work items to the gcloud Pub/Sub emulator
+   (``scripts/local_pubsub.py``, chatsync's topics and dead-letter subscriptions, and no push
+   subscription on the work topic, so no item is ever delivered), with
+   ``CHATSYNC_STALL_MINUTES`` of about a second and the demo's admin space. A full reconcile
+   tick fans its changes out; a second tick after the stall window finds the run stalled (the
+   ``work run stalled`` ERROR line, the notice posted to the admin space), supersedes it and
+   fans out again. This one needs gcloud and Java, as the Pub/Sub tests do.
 
-    .venv/bin/python scripts/capture_logs.py            # rewrite the file (about 20 s)
+    .venv/bin/python scripts/capture_logs.py            # rewrite the file (about 30 s)
     .venv/bin/python scripts/capture_logs.py --out F    # elsewhere
 
 Timestamps and message ids differ on every run; the test reads only fields and values.
@@ -28,11 +35,13 @@ from __future__ import annotations
 
 import argparse
 import base64
+import importlib.util
 import io
 import json
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +51,9 @@ REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "tests" / "terraform" / "data" / "captured-logs.jsonl"
 PLATFORM = "spaces/AAAAplatform"
 SALES = "spaces/AAAAsales"
+PROJECT = "chatsync-local"
+STALL_MINUTES = 0.02
+"""The stall scenario's CHATSYNC_STALL_MINUTES: 1.2 s without progress is a stalled run."""
 
 
 class Capture:
@@ -220,6 +232,50 @@ def run_scenarios(capture: Capture) -> None:
             _manual_add(emu, procs)
 
 
+def _local_pubsub() -> Any:
+    """``scripts/local_pubsub.py``, loaded by path (this script may run from anywhere)."""
+    spec = importlib.util.spec_from_file_location(
+        "local_pubsub", REPO / "scripts" / "local_pubsub.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["local_pubsub"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_stall_scenario(capture: Capture) -> None:
+    """A fanned-out full reconcile whose items are never delivered, found stalled by the next
+    tick: the work topic exists on the Pub/Sub emulator but has no push subscription."""
+    from chatsync.domain import messages
+    from chatsync.tools import demo
+    from workspace_emulator.server import EmulatorServer
+
+    local_pubsub = _local_pubsub()
+    with (
+        tempfile.TemporaryDirectory(prefix="chatsync-capture-") as tmp,
+        local_pubsub.PubsubEmulator(project=PROJECT) as pubsub,
+    ):
+        pubsub.create_all({})  # topics and dead-letter subscriptions; nothing pushes
+        stall = {
+            "CHATSYNC_WORK_TOPIC": f"projects/{PROJECT}/topics/{messages.DEFAULT_TOPICS['work']}",
+            "PUBSUB_EMULATOR_HOST": pubsub.host,
+            "CHATSYNC_STALL_MINUTES": str(STALL_MINUTES),
+            "CHATSYNC_ADMIN_SPACE": demo.ADMIN_SPACE,
+        }
+        with (
+            EmulatorServer(demo.DEMO_SEED) as emu,
+            tapped(capture),
+            demo.functions(_environment(emu, tmp, **stall)) as procs,
+        ):
+            capture.scenario = "work-run-stalled"
+            _post(procs, _tick("capture-stall-tick-1"))
+            time.sleep(STALL_MINUTES * 60 + 0.5)
+            _post(procs, _tick("capture-stall-tick-2"))
+            if not emu.messages(demo.ADMIN_SPACE):
+                raise SystemExit("the stalled run was not posted to the admin space")
+
+
 def _manual_add(emu: Any, procs: dict[str, Any]) -> None:
     """Someone adds a person to a managed space by hand; the Workspace Event reaches chatsync."""
     since = len(emu.events())
@@ -274,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     capture = Capture()
     run_demo(capture)
     run_scenarios(capture)
+    run_stall_scenario(capture)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8") as handle:
         for row in capture.rows:

@@ -78,6 +78,13 @@ locals {
       window    = "300s"
       doc       = "messages_dropped"
     }
+    work_run_stalled = {
+      metric    = "work_runs_stalled"
+      title     = "chatsync: a fanned-out run has stalled"
+      threshold = 0
+      window    = "300s"
+      doc       = "work_runs_stalled"
+    }
   }
 }
 

@@ -11,7 +11,7 @@ import pytest
 from tests.observability.conftest import PLATFORM, handle_drift, lines, story_event
 
 from chatsync.app.observing import FAILED
-from chatsync.domain import messages
+from chatsync.domain import events, messages
 
 pytestmark = pytest.mark.observability
 
@@ -137,3 +137,46 @@ def test_a_space_refused_on_read_is_skipped_and_named_with_status(
     (skipped,) = [r for r in records if r["message"].startswith("space skipped")]
     assert skipped["status"] == 403 and skipped["space"] == answer["space"]
     assert [key for key, _ in store.list_docs("broken_spaces")] == [answer["space"]]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1_790_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _Nowhere:
+    """A work topic nobody delivers from: what a missing push subscription looks like."""
+
+    def publish(self, batch: Any) -> None:
+        return None
+
+
+def test_a_stalled_run_is_one_error_line_with_its_origin_and_one_admin_space_message(
+    emulator: Any, observed: Any
+) -> None:
+    """work_runs_stalled counts the stall line at ERROR by origin; the same tick posts the run
+    to the admin space through Chat (the emulator), once."""
+    pipeline, records = observed()
+    clock = _Clock()
+    pipeline.clock, pipeline.work = clock, _Nowhere()
+    emulator.directory_update_user("old.timer@example.com", {"employment_status": "terminated"})
+
+    def tick(event_id: str) -> None:
+        (event,) = events.decode_message({"data": "", "messageId": event_id})
+        pipeline.handle(event)
+
+    tick("tick-1")
+    clock.now += 31 * 60
+    tick("tick-2")
+
+    (line,) = lines(records, message="work run stalled: no progress, items are left")
+    assert line["severity"] == "ERROR"
+    assert line["origin"] == "reconcile" and line["run_id"] == "tick-1"
+    assert line["items_done"] == 0 and line["items_total"] >= 1
+    assert line["idle_minutes"] >= 30 and line["stall_minutes"] == 30
+    (message,) = emulator.messages("spaces/AAAAchatsyncadmins")
+    assert "`chatsync reconcile --status tick-1`" in message["text"]
+    assert lines(records, notification="posted", notice="work_run_stalled")

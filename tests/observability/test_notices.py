@@ -3,13 +3,15 @@ limits Chat puts on a message; plus the setting that turns them on."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 
 from chatsync.adapters.chat.messages import message_id, request_id
 from chatsync.app.settings import Settings
-from chatsync.domain import errors, holding, notices, planning, safety
+from chatsync.domain import errors, holding, notices, planning, safety, work_runs
 from chatsync.domain.model import Email, Role, SpaceName
 
 pytestmark = pytest.mark.observability
@@ -92,6 +94,59 @@ def test_unmanageable_spaces_are_one_message_with_the_fix_for_each_status() -> N
     single = notices.unmanageable(broken[:1], handles={}, at=NOON)
     assert single.key == notices.unmanageable_key("spaces/AAAAb", 404, at=NOON)
     assert notice.key != single.key
+
+
+def stalled(origin: str, *, done: int = 2, total: int = 8) -> work_runs.RunStatus:
+    doc = {
+        "run_id": "tick-7",
+        "origin": origin,
+        "status": "running",
+        "items_total": total,
+        "done": {str(i): {"applied": 5, "failed": 1 if i == 0 else 0} for i in range(done)},
+        "created_at": NOON,
+        "updated_at": NOON,
+    }
+    return work_runs.status(doc, now=NOON + 42 * 60, stall_after_s=30 * 60)
+
+
+def test_a_stalled_run_notice_names_the_run_its_progress_and_where_to_look() -> None:
+    """Run id and origin, items done / total, idle minutes, the status command, the work topic's
+    dead-letter subscription; one key per run."""
+    notice = notices.work_run_stalled(stalled("reconcile"), stall_minutes=30)
+
+    text = notice.text()
+    assert notice.kind == "work_run_stalled" and notice.kind in notices.KINDS
+    assert notice.key == "stalled:tick-7"
+    assert "run tick-7, from a full reconcile (reconcile)" in text
+    assert "no progress for 42 minutes (CHATSYNC_STALL_MINUTES=30)" in text
+    assert "2 of 8 work items done, 6 left, 1 done with failed changes" in text
+    assert "`chatsync reconcile --status tick-7`" in text
+    assert "dead-lettered to chatsync-work-dlq" in text
+    assert "`gcloud pubsub subscriptions pull chatsync-work-dlq-inspect --limit 10`" in text
+    assert "supersedes a stalled full-reconcile run" in text and "acked unapplied" in text
+    later = notices.work_run_stalled(stalled("reconcile", done=5), stall_minutes=30)
+    assert later.key == notice.key
+
+
+def test_a_stalled_group_run_notice_does_not_promise_it_is_superseded() -> None:
+    """Only a full reconcile's run is superseded (``app.reconciling``): a group event's run is
+    reported again at each tick, and the next full reconcile plans what it left undone."""
+    text = notices.work_run_stalled(stalled("group"), stall_minutes=30).text()
+
+    assert "from a group event (group)" in text
+    assert "Nothing supersedes a run of this origin" in text
+    assert "supersedes a stalled full-reconcile run" not in text
+
+
+def test_the_dead_letter_names_in_the_stall_notice_are_those_terraform_creates() -> None:
+    """``<work topic><dead_letter_suffix>`` and its inspection subscription, as pubsub.json says."""
+    config = json.loads(
+        (Path(__file__).resolve().parents[2] / "terraform" / "pubsub.json").read_text()
+    )
+    (work,) = [t["topic"] for t in config["topics"] if t["key"] == "work"]
+    dead_letters = work + config["dead_letter_suffix"]
+    inspect = work + config["dead_letter_subscription_suffix"]
+    assert (dead_letters, inspect) == (notices.WORK_DEAD_LETTERS, notices.WORK_DEAD_LETTERS_INSPECT)
 
 
 def test_message_and_request_ids_are_what_chat_accepts_and_stable_per_key() -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import require_gcloud
 
 from .conftest import REPO, TERRAFORM, Module, block, blocks, load_json
 from .logging_query import compile_query, resolve
@@ -61,6 +62,10 @@ EXPECTED: dict[str, Callable[[Line], bool]] = {
     ),
     "full_reconciles": lambda line: (
         _message(line) == "full reconcile completed" and line.get("full") is True
+    ),
+    "work_runs_stalled": lambda line: (
+        _message(line) == "work run stalled: no progress, items are left"
+        and line.get("severity") == "ERROR"
     ),
 }
 
@@ -144,6 +149,7 @@ def test_capture_comes_from_every_scenario() -> None:
         "permission-denied",
         "malformed",
         "plan-held",
+        "work-run-stalled",
     }
     assert {row["entry_point"] for row in ROWS} >= {
         "on_hr_event",
@@ -199,6 +205,25 @@ def test_authorization_failures_are_split_by_space_and_status() -> None:
         assert extract(metric["labels"]["status"]["extractor"], entry) in {"401", "403"}
 
 
+def test_the_stalled_run_metric_counts_the_real_stall_line_by_origin(module: Module) -> None:
+    """The captured stall (a full reconcile whose items were never delivered): counted once,
+    label ``origin`` = reconcile, the same tick posted the notice; an alert fires on any."""
+    (metric,) = [m for m in METRICS if m["name"] == "work_runs_stalled"]
+    (index,) = check_metric(metric, ROWS)
+    row = ROWS[index]
+    assert (row["scenario"], row["entry_point"]) == ("work-run-stalled", "on_reconcile_tick")
+    assert extract(metric["labels"]["origin"]["extractor"], log_entry(row)) == "reconcile"
+    run_id = row["line"]["run_id"]
+    assert [
+        r["line"]["notice_key"]
+        for r in ROWS
+        if r["line"].get("notice") == "work_run_stalled"
+        and r["line"].get("notification") == "posted"
+    ] == [f"stalled:{run_id}"]
+    alert = module.locals["log_metric_alerts"]["work_run_stalled"]
+    assert (alert["metric"], alert["threshold"]) == ("work_runs_stalled", 0)
+
+
 def test_terraform_builds_each_metric_from_the_json(module: Module) -> None:
     """One google_logging_metric per JSON entry: the resource clause AND the JSON filter, a
     DELTA INT64 count, the JSON's labels and extractors."""
@@ -229,14 +254,16 @@ def _alerts(module: Module) -> dict[str, dict[str, Any]]:
 
 
 def test_alert_policies_cover_the_failure_modes(module: Module) -> None:
-    """Dead letters, a held plan, 401/403, no full reconcile, a high 429 rate (and drops): each
-    log alert watches a metric of the JSON, every policy notifies the configured channels."""
+    """Dead letters, a held plan, 401/403, no full reconcile, a high 429 rate, a stalled run (and
+    drops): each log alert watches a metric of the JSON, every policy notifies the configured
+    channels."""
     alerts = module.locals["log_metric_alerts"]
     names = {m["name"] for m in METRICS}
     assert {a["metric"] for a in alerts.values()} >= {
         "plans_held",
         "chat_authorization_failures",
         "chat_rate_limited",
+        "work_runs_stalled",
     }
     assert {a["metric"] for a in alerts.values()} <= names
     assert len(alerts) + 2 >= 5
@@ -306,7 +333,9 @@ def test_docs_say_what_each_metric_and_alert_means_and_what_to_do(module: Module
 @pytest.mark.slow
 def test_a_fresh_capture_from_the_current_code_still_matches(tmp_path: Path) -> None:
     """Run scripts/capture_logs.py now: every metric still counts exactly its lines, so the
-    committed capture has not drifted from what the code logs."""
+    committed capture has not drifted from what the code logs. (Its stalled-run scenario runs
+    the Pub/Sub emulator: gcloud and Java.)"""
+    require_gcloud("the capture's Pub/Sub emulator")
     out = tmp_path / "fresh.jsonl"
     result = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "capture_logs.py"), "--out", str(out)],

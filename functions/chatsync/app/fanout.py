@@ -8,7 +8,9 @@ as ``ops`` items; a group event with many members publishes its people as ``peop
 The run document (``records.WORK_RUNS``) is written before anything is published, so every item
 finds its run; it counts items total and done, and ``updated_at`` moves with each item's
 progress. ``check_runs`` (each scheduler tick, ``chatsync reconcile --status``) reports a run
-without progress for ``stall_minutes`` as stalled, at ERROR. A new full reconcile does not start
+without progress for ``stall_minutes`` as stalled, at ERROR (the line the ``work_runs_stalled``
+metric counts), and posts it to the admin space once per run (``app.notifying``; a failed post
+never fails the tick). A new full reconcile does not start
 while another is still running (two runs would plan the same changes twice); it supersedes a
 stalled one, whose remaining items are then acked unapplied.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from chatsync.app import records, runs
+from chatsync.app import notifying, records, runs
 from chatsync.app.deps import Deps
 from chatsync.app.executing import Note, Report
 from chatsync.app.logs import Logger
@@ -259,5 +261,6 @@ def check_runs(deps: Deps, *, log: Logger, origin: str | None = None) -> list[wo
                 state.run_id,
                 lambda d: {**d, "stall_reported_at": now} if d is not None else None,
             )
+            notifying.work_run_stalled(deps, state, log=log)
         found.append(state)
     return found

@@ -1,9 +1,10 @@
-"""Tell the admin space: a held plan, drift, a space chatsync can no longer manage.
+"""Tell the admin space: a held plan, drift, a space chatsync can no longer manage, a stalled run.
 
-The use cases call ``held_plan`` (``app.gate``), ``drift`` (``app.drifting``) and
+The use cases call ``held_plan`` (``app.gate``), ``drift`` (``app.drifting``),
 ``space_unmanageable`` / ``results_unmanageable`` (``app.applying``, ``app.handling``; the
-per-space failure isolation calls ``space_unmanageable`` for each space it skips). Each builds a
-``domain.notices.Notice`` and ``send`` posts it through the ``Notifier`` port
+per-space failure isolation calls ``space_unmanageable`` for each space it skips) and
+``work_run_stalled`` (``app.fanout.check_runs``, at each tick that finds a run stalled). Each
+builds a ``domain.notices.Notice`` and ``send`` posts it through the ``Notifier`` port
 (``adapters.chat.messages``: ``spaces.messages.create`` as the Chat app, scope ``chat.bot``).
 
 * **Never fails the event.** Any failure, Chat's or the store's, is one WARNING line
@@ -13,7 +14,7 @@ per-space failure isolation calls ``space_unmanageable`` for each space it skips
   redelivered event finds its key and posts nothing. The adapter also sends a request id made
   from the key, so two instances racing on one key still make one message.
 * **Coalesced.** Keys bundle bursts (``domain.notices``): one message per held plan, per space
-  and hour of drift, per broken space and day.
+  and hour of drift, per broken space and day, per stalled run.
 * **Paced.** Chat takes one message a second per space: the adapter waits its turn, and a 429
   is retried after its Retry-After, at most ``POLICY.max_attempts`` tries in all.
 * **Not in a dry run**, and not without an admin space (``NullNotifier``).
@@ -30,7 +31,7 @@ from chatsync.app.deps import Deps
 from chatsync.app.executing import OpResult, Outcome
 from chatsync.app.logs import Logger
 from chatsync.app.retrying import RetryPolicy, retry
-from chatsync.domain import errors, notices
+from chatsync.domain import errors, notices, work_runs
 
 POLICY = RetryPolicy(max_attempts=3, base_delay=1.0, max_delay=10.0)
 """Tries per post: Chat's per-space limit is one message a second, so a 429 clears quickly."""
@@ -124,6 +125,15 @@ def error_unmanageable(deps: Deps, exc: errors.ChatApiError, *, log: Logger) -> 
         return None
     return space_unmanageable(
         deps, space=exc.space, status=exc.status, detail=str(exc), method="", log=log
+    )
+
+
+def work_run_stalled(deps: Deps, state: work_runs.RunStatus, *, log: Logger) -> str | None:
+    """A fanned-out run without progress: once per run, whichever tick or command reports it."""
+    return _guarded(
+        deps,
+        log,
+        lambda: notices.work_run_stalled(state, stall_minutes=deps.options.stall_minutes),
     )
 
 

@@ -1,4 +1,5 @@
-"""What chatsync tells the admin space, as text: a held plan, drift, a space it cannot manage.
+"""What chatsync tells the admin space, as text: a held plan, drift, a space it cannot manage, a
+fanned-out run that stalled.
 
 Each ``Notice`` says what happened, who it touches, why, and the exact command to approve or
 fix it; ``text()`` renders it in Chat's text formatting (``*bold*``, `` `code` ``, bullets;
@@ -13,7 +14,8 @@ A notice's ``key`` is what makes it one message and no more: the same key is pos
   changes is one message; the rest are in the audit trail and the drift records);
 * ``unmanageable:<space>:<status>:<day>``: a broken space once a day while it stays broken;
   the spaces one delivery finds broken are one message (``app.notifying`` records each
-  space's key, so a space already posted today is left out of the next message).
+  space's key, so a space already posted today is left out of the next message);
+* ``stalled:<run id>``: one message per stalled run, however many ticks report it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from chatsync.domain import holding
+from chatsync.domain import holding, messages, work_runs
 
 MAX_LISTED = 20
 """Lines of a list (people, operations) shown before "... and N more"."""
@@ -32,7 +34,19 @@ MAX_BYTES = 30_000
 
 HOUR, DAY = 3600.0, 86400.0
 
-KINDS = ("held_plan", "drift_reverted", "drift_reported", "space_unmanageable")
+KINDS = (
+    "held_plan",
+    "drift_reverted",
+    "drift_reported",
+    "space_unmanageable",
+    "work_run_stalled",
+)
+
+WORK_DEAD_LETTERS = messages.DEFAULT_TOPICS["work"] + "-dlq"
+"""The work topic's dead-letter topic (``terraform/pubsub.json``: topic + ``dead_letter_suffix``),
+where an item goes after its last failed delivery."""
+WORK_DEAD_LETTERS_INSPECT = WORK_DEAD_LETTERS + "-inspect"
+"""The pull subscription on it (``dead_letter_subscription_suffix``), to look at those items."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,4 +251,68 @@ def unmanageable(
             ("Then apply what waited", f"chatsync reconcile --space {handle}"),
         ),
         note="Posted once a day per space while it stays broken.",
+    )
+
+
+STALL_CAUSES = (
+    "an item failed every delivery Pub/Sub allows (Chat or the Directory failing, rate limits "
+    f"that outlasted the retries) and was dead-lettered to {WORK_DEAD_LETTERS}",
+    "the work function cannot start",
+    "the work topic has no push subscription to the work function",
+)
+"""What a run without progress looks like from the run document (``domain.work_runs``)."""
+
+ORIGINS = {
+    "reconcile": "a full reconcile",
+    "reconcile_spaces": "a reconcile of some spaces",
+    "group": "a group event",
+}
+"""A run's ``origin`` (``app.fanout``), as the message says it."""
+
+
+def work_run_stalled(state: work_runs.RunStatus, *, stall_minutes: float) -> Notice:
+    """A fanned-out run with items left and no progress for ``stall_minutes`` (``app.fanout``).
+
+    What follows depends on the run's origin, as ``app.reconciling`` does it: a scheduled full
+    reconcile supersedes a stalled full-reconcile run and plans again; nothing supersedes a run
+    of a group event or of some spaces, which each tick reports again while it stays stalled.
+    """
+    run_id = state.run_id
+    came = ORIGINS.get(state.origin, state.origin or "an unknown origin")
+    idle = round(state.idle_s / 60, 1)
+    if state.origin == "reconcile":
+        note = (
+            "A scheduled full reconcile supersedes a stalled full-reconcile run (at the tick that "
+            "finds it stalled) and plans again from the rosters as they are then; items of this "
+            "run delivered after that are acked unapplied. If the new run stalls too, the cause "
+            "is still there."
+        )
+    else:
+        note = (
+            "Nothing supersedes a run of this origin: each scheduler tick reports it again while "
+            "it stays stalled (this message is not repeated). The next full reconcile plans "
+            "every managed space from its roster, so what this run's items left undone is "
+            "planned there too."
+        )
+    return Notice(
+        kind="work_run_stalled",
+        key=f"stalled:{run_id}",
+        title=f"chatsync: work run {run_id} stalled",
+        what=(
+            f"run {run_id}, from {came} ({state.origin}), has made no progress for {idle:g} "
+            f"minutes (CHATSYNC_STALL_MINUTES={stall_minutes:g}): {state.items_done} of "
+            f"{state.items_total} work items done, {state.items_left} left, "
+            f"{state.items_failed} done with failed changes."
+        ),
+        who=(),
+        why=STALL_CAUSES,
+        commands=(
+            ("Look at the run", f"chatsync reconcile --status {run_id}"),
+            (
+                f"Look at items dead-lettered to {WORK_DEAD_LETTERS}",
+                f"gcloud pubsub subscriptions pull {WORK_DEAD_LETTERS_INSPECT} --limit 10",
+            ),
+            ("Count every dead-letter backlog", "chatsync status --project PROJECT"),
+        ),
+        note=note,
     )
