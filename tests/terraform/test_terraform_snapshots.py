@@ -176,3 +176,12 @@ def test_the_uri_is_an_output_and_names_the_bucket(module: Module) -> None:
     assert "null" in output["description"].lower()
     example = "gs://my-chatsync-123-chatsync-snapshots/snapshots/latest.json"
     assert parse_uri(example) == ("my-chatsync-123-chatsync-snapshots", "snapshots/latest.json")
+
+
+def test_docs_point_to_the_input() -> None:
+    """docs/rules-review.md sets the bucket up through the input, gcloud as the alternative."""
+    docs = (TERRAFORM.parent / "docs" / "rules-review.md").read_text(encoding="utf-8")
+    assert "rules_review_snapshot" in docs
+    assert "rules_review_snapshot_uri" in docs
+    assert "does not set it yet" not in docs
+    assert "gcloud storage buckets create" in docs
