@@ -123,6 +123,7 @@ resource "google_cloudfunctions2_function" "this" {
       local.function_rate_environment[each.key],
       local.function_budget_environment[each.key],
       local.function_publish_environment[each.key],
+      local.function_snapshot_environment[each.key],
     )
   }
 
@@ -152,5 +153,6 @@ resource "google_cloudfunctions2_function" "this" {
     google_storage_bucket_iam_member.build_reads_source,
     google_project_iam_member.build_reads_functions_sources,
     google_artifact_registry_repository_iam_member.build_writes_images,
+    google_storage_bucket_iam_member.runtime_writes_snapshots, # the first run can publish
   ]
 }

@@ -1,7 +1,7 @@
 # chatsync: Pub/Sub topics -> our own push subscriptions -> Cloud Functions (2nd gen) -> Google Chat.
 # Topic names, entry points, ordering and dead-letter settings come from pubsub.json, which the
 # local Pub/Sub script reads too. Resources are split by concern: pubsub.tf, functions.tf, iam.tf,
-# scheduler.tf, logging.tf, firestore.tf.
+# scheduler.tf, logging.tf, firestore.tf, snapshots.tf.
 
 locals {
   pubsub = jsondecode(file("${path.module}/pubsub.json"))

@@ -78,6 +78,11 @@ output "hr_bridge_service_account_emails" {
   value       = { for k, a in google_service_account.hr_bridge : k => a.email }
 }
 
+output "rules_review_snapshot_uri" {
+  description = "Where the reconcile function publishes the snapshot for rules reviews (gs://<bucket>/snapshots/latest.json, its CHATSYNC_SNAPSHOT_URI): give it to the review CI (docs/rules-review.md). Null unless rules_review_snapshot.enabled."
+  value       = local.rules_review_snapshot_uri
+}
+
 output "log_metric_types" {
   description = "Monitoring metric type of each chatsync log-based metric (logging.googleapis.com/user/<prefix>/<name>), for ad-hoc charts and alerts."
   value       = local.metric_type

@@ -471,3 +471,39 @@ variable "full_reconcile_max_gap" {
     error_message = "full_reconcile_max_gap must be whole minutes in seconds from 3600s to 84600s (Monitoring's longest absence window), e.g. \"84600s\"."
   }
 }
+
+variable "rules_review_snapshot" {
+  type = object({
+    enabled = optional(bool, false)
+    readers = optional(list(string), [])
+  })
+  description = <<-EOT
+    Snapshots for offline rules reviews (docs/rules-review.md). enabled creates the private bucket
+    <project_id>-<name_prefix>-snapshots (uniform access, public access prevention, versioned,
+    noncurrent versions deleted after 7 days), grants the runtime account roles/storage.objectUser
+    on it and sets CHATSYNC_SNAPSHOT_URI = gs://<bucket>/snapshots/latest.json on the reconcile
+    function only, which then publishes a snapshot after every full run (output
+    rules_review_snapshot_uri). readers get roles/storage.objectViewer on the bucket: the
+    reviewers' CI identities, as serviceAccount:, group:, user:, principal:// or principalSet://
+    members. The snapshot names people and their HR facts, so list only those who review rules.
+  EOT
+  default     = {}
+
+  validation {
+    condition = alltrue([
+      for m in var.rules_review_snapshot.readers : can(regex(
+        "^((serviceAccount:[^@\\s]+@[a-z0-9.-]+\\.gserviceaccount\\.com)|((group|user):[^@\\s]+@[^@\\s]+\\.[a-z]{2,})|(principal(Set)?://iam\\.googleapis\\.com/\\S+))$",
+        m
+      ))
+    ])
+    error_message = "rules_review_snapshot.readers must be IAM members: serviceAccount:<email of a Google service account>, group:<email>, user:<email>, or a workload identity principal:// or principalSet:// (never a public or domain-wide member)."
+  }
+  validation {
+    condition     = length(distinct(var.rules_review_snapshot.readers)) == length(var.rules_review_snapshot.readers)
+    error_message = "rules_review_snapshot.readers must not repeat a member."
+  }
+  validation {
+    condition     = var.rules_review_snapshot.enabled || length(var.rules_review_snapshot.readers) == 0
+    error_message = "rules_review_snapshot.readers is set but enabled is false: no bucket would be created for them to read."
+  }
+}

@@ -183,7 +183,11 @@ def environment_names(module: Module) -> set[str]:
     return shared | per_function
 
 
-PER_FUNCTION_ENVIRONMENT = ("function_rate_environment", "function_budget_environment")
+PER_FUNCTION_ENVIRONMENT = (
+    "function_rate_environment",
+    "function_budget_environment",
+    "function_snapshot_environment",
+)
 """Locals that hold environment variables set per function (maps by function key)."""
 
 

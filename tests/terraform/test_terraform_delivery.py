@@ -177,7 +177,8 @@ def test_functions_are_gen2_python_without_event_trigger(module: Module) -> None
     assert service["environment_variables"] == (
         "${merge(local.function_environment, local.function_rate_environment[each.key], "
         "local.function_budget_environment[each.key], "
-        "local.function_publish_environment[each.key])}"
+        "local.function_publish_environment[each.key], "
+        "local.function_snapshot_environment[each.key])}"
     )
     assert service["ingress_settings"] == "${var.ingress_settings}"
     assert module.variables["ingress_settings"]["default"] == "ALLOW_INTERNAL_ONLY"

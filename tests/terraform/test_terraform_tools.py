@@ -97,6 +97,34 @@ def test_checkov_passes_with_the_hr_bridges_exposed(tmp_path: Any) -> None:
     assert ("CKV_GCP_124", "google_cloudfunctions2_function.hr_bridge") in skipped
 
 
+def test_checkov_passes_with_the_snapshot_bucket(tmp_path: Any) -> None:
+    """With rules_review_snapshot on (the bucket of people's emails and HR facts, its two grants)
+    checkov reports nothing failed: uniform access, public access prevention and versioning pass
+    on the bucket, and only access logs are skipped, with their reason."""
+    var_file = tmp_path / "snapshot.tfvars"
+    var_file.write_text(
+        "rules_review_snapshot = {\n"
+        "  enabled = true\n"
+        '  readers = ["serviceAccount:rules-review@my-chatsync-project.iam.gserviceaccount.com"]\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    report = _checkov("--var-file", str(var_file))
+    failed = [
+        f"{c['check_id']} {c['resource']}: {c['check_name']}"
+        for c in report["results"].get("failed_checks", [])
+    ]
+    assert report["summary"]["failed"] == 0, "\n".join(failed)
+    bucket = "google_storage_bucket.snapshots[0]"
+    passed = {(c["check_id"], c["resource"]) for c in report["results"]["passed_checks"]}
+    for check in ("CKV_GCP_29", "CKV_GCP_78", "CKV_GCP_114"):
+        assert (check, bucket) in passed, check
+    skipped = {
+        c["check_id"] for c in report["results"]["skipped_checks"] if c["resource"] == bucket
+    }
+    assert skipped == {"CKV_GCP_62"}
+
+
 def test_checkov_reports_no_failed_check(checkov_report: dict[str, Any]) -> None:
     """Zero failed checks and zero parse errors, on a real set of resources."""
     summary = checkov_report["summary"]

@@ -98,6 +98,22 @@ def test_good_shares_are_accepted(plan: Plan, overrides: dict[str, str]) -> None
 
 
 @pytest.mark.parametrize(
+    "snapshot",
+    [
+        "{enabled=true}",
+        '{enabled=true,readers=["serviceAccount:rules-review@my-chatsync-123.iam.gserviceaccount.com",'
+        '"group:rules-reviewers@example.com","user:ana@example.com",'
+        '"principalSet://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/'
+        'github/attribute.repository/acme/chatsync"]}',
+    ],
+)
+def test_snapshot_readers_are_accepted(plan: Plan, snapshot: str) -> None:
+    """The rules-review bucket on, with no readers or with each kind of member a CI uses."""
+    code, output = plan(rules_review_snapshot=snapshot)
+    assert code == 0, output
+
+
+@pytest.mark.parametrize(
     ("overrides", "message"),
     [
         ({"chat_writes_per_minute_budget": "301"}, "chat_writes_per_minute_budget must be 1-300"),
@@ -153,6 +169,37 @@ def test_good_shares_are_accepted(plan: Plan, overrides: dict[str, str]) -> None
         ({"reconcile_schedule": "every day"}, "five-field cron"),
         ({"retry_maximum_backoff": "5s"}, "not below retry_minimum_backoff"),
         ({"runtime": "python310"}, "runtime must be python312 or python313"),
+        (
+            {"rules_review_snapshot": '{enabled=true,readers=["allUsers"]}'},
+            "rules_review_snapshot.readers must be IAM members",
+        ),
+        (
+            {"rules_review_snapshot": '{enabled=true,readers=["allAuthenticatedUsers"]}'},
+            "rules_review_snapshot.readers must be IAM members",
+        ),
+        (
+            {"rules_review_snapshot": '{enabled=true,readers=["domain:example.com"]}'},
+            "rules_review_snapshot.readers must be IAM members",
+        ),
+        (
+            {"rules_review_snapshot": '{enabled=true,readers=["rules-review@example.com"]}'},
+            "rules_review_snapshot.readers must be IAM members",
+        ),
+        (
+            {"rules_review_snapshot": '{enabled=true,readers=["serviceAccount:rules-review"]}'},
+            "rules_review_snapshot.readers must be IAM members",
+        ),
+        (
+            {
+                "rules_review_snapshot": '{enabled=true,readers=["user:ana@example.com",'
+                '"user:ana@example.com"]}'
+            },
+            "must not repeat a member",
+        ),
+        (
+            {"rules_review_snapshot": '{readers=["user:ana@example.com"]}'},
+            "readers is set but enabled is false",
+        ),
     ],
 )
 def test_bad_inputs_are_refused(plan: Plan, overrides: dict[str, str], message: str) -> None:
