@@ -15,7 +15,8 @@ stripped, so the IdP's "base URL" is the function URL plus that prefix. Every re
 ``Authorization: Bearer <token>``; the token is compared with ``hmac.compare_digest`` and a
 miss is a 401 SCIM error with ``WWW-Authenticate: Bearer`` (RFC 7644 §2, RFC 6750 §3) before
 anything else is read. Errors are always the RFC 7644 §3.12 document with ``status`` as a
-string. A failure to publish is a 500 SCIM error: Okta and Entra retry those.
+string; a 405 names the allowed methods in ``Allow``. A failure to publish is a 500 SCIM error:
+Okta and Entra retry those.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from scim2_models import (
     Context,
@@ -68,9 +69,22 @@ def error_response(status: int, detail: str, scim_type: str | None = None) -> Re
     return scim_response(status, body, headers)
 
 
+class _MethodNotAllowed(SCIMException):
+    """405, with the methods the path does allow (RFC 9110 §15.5.6 asks for ``Allow``)."""
+
+    status = 405
+
+    def __init__(self, method: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(detail=f"{method} is not allowed here (allowed: {', '.join(allowed)})")
+        self.allowed = allowed
+
+
 def _from_exception(exc: SCIMException) -> Response:
     error: Error = exc.to_error()
-    return error_response(int(error.status or 400), str(error.detail or exc), error.scim_type)
+    response = error_response(int(error.status or 400), str(error.detail or exc), error.scim_type)
+    if isinstance(exc, _MethodNotAllowed):
+        response.headers["Allow"] = ", ".join(exc.allowed)
+    return response
 
 
 class ScimApp:
@@ -168,7 +182,7 @@ class ScimApp:
         target = segments[1]
         if target == _SEARCH:
             _allow(method, ("POST",))
-            return self._search(kind, request, base, _json(request))
+            return self._search(kind, request, base, _search_request(request))
         _allow(method, ("GET", "PUT", "PATCH", "DELETE"))
         if_match = request.headers.get("If-Match")
         if method == "GET":
@@ -255,11 +269,7 @@ class ScimApp:
 
 def _allow(method: str, allowed: tuple[str, ...]) -> None:
     if method not in allowed:
-        raise SCIMException.from_error(
-            Error(
-                status=405, detail=f"{method} is not allowed here (allowed: {', '.join(allowed)})"
-            )
-        )
+        raise _MethodNotAllowed(method, allowed)
 
 
 def _json(request: Request) -> Any:
@@ -274,6 +284,24 @@ def _json(request: Request) -> Any:
         raise SCIMException.from_error(
             Error(status=400, scim_type="invalidSyntax", detail=f"request body: not JSON ({exc})")
         ) from None
+
+
+def _search_request(request: Request) -> dict[str, Any]:
+    """A ``.search`` body: a SearchRequest message (RFC 7644 §3.4.3), its ``schemas`` required."""
+    body = _json(request)
+    schemas = body.get("schemas") if isinstance(body, dict) else None
+    if not isinstance(schemas, list) or [str(s).casefold() for s in schemas] != [
+        scim_schema.SEARCH_REQUEST_SCHEMA.casefold()
+    ]:
+        raise SCIMException.from_error(
+            Error(
+                status=400,
+                scim_type="invalidSyntax",
+                detail=f"a .search body is a SearchRequest: "
+                f'"schemas": ["{scim_schema.SEARCH_REQUEST_SCHEMA}"]',
+            )
+        )
+    return cast(dict[str, Any], body)
 
 
 def _text(params: dict[str, Any], name: str) -> str | None:
