@@ -5,6 +5,7 @@
                                            &excludedAttributes=
     POST   /Users, /Groups                 201 + Location + ETag
     POST   /Users/.search, /Groups/.search the same query in a SearchRequest body
+    POST   /.search                        the same across Users and Groups (RFC 7644 §3.4.3)
     GET    /Users/{id}, /Groups/{id}       ETag; If-None-Match -> 304
     PUT    /Users/{id}, /Groups/{id}       If-Match honoured
     PATCH  /Users/{id}, /Groups/{id}       If-Match honoured
@@ -167,10 +168,8 @@ class ScimApp:
             # RFC 7644 §3.7 and §3.11: an unsupported /Bulk or /Me is a 501.
             raise NotImplementedException(detail=f"/{segments[0]} is not supported here")
         if head == _SEARCH and len(segments) == 1:
-            raise NotImplementedException(
-                detail="POST /.search across resource types is not supported; "
-                "search /Users/.search or /Groups/.search"
-            )
+            _allow(method, ("POST",))
+            return self._search(None, request, base, _search_request(request))
         kind = _KINDS.get(head)
         if kind is None or len(segments) > 2:
             raise NotFoundException(detail=f"{request.path}: no SCIM endpoint here")
@@ -213,17 +212,21 @@ class ScimApp:
         location = str(rendered.body.get("meta", {}).get("location", ""))
         return scim_response(201, rendered.body, {"ETag": rendered.etag, "Location": location})
 
-    def _search(self, kind: Kind, request: Request, base: str, params: dict[str, Any]) -> Response:
-        body = self._service.search(
-            kind,
-            base_url=base,
-            filter_text=_text(params, "filter"),
-            start_index=_integer(params, "startIndex", 1) or 1,
-            count=_integer(params, "count", None),
-            attributes=_listing(params, "attributes"),
-            excluded=_listing(params, "excludedAttributes"),
-        )
-        return scim_response(200, body)
+    def _search(
+        self, kind: Kind | None, request: Request, base: str, params: dict[str, Any]
+    ) -> Response:
+        """One resource type's search, or with no *kind* the root's across every type."""
+        query: dict[str, Any] = {
+            "base_url": base,
+            "filter_text": _text(params, "filter"),
+            "start_index": _integer(params, "startIndex", 1) or 1,
+            "count": _integer(params, "count", None),
+            "attributes": _listing(params, "attributes"),
+            "excluded": _listing(params, "excludedAttributes"),
+        }
+        if kind is None:
+            return scim_response(200, self._service.search_all(**query))
+        return scim_response(200, self._service.search(kind, **query))
 
     def _discovery(self, head: str, rest: list[str], base: str) -> Response:
         if head == "serviceproviderconfig":
