@@ -1,8 +1,8 @@
 """scim2-tester, the SCIM conformance checker, against the endpoint served on 127.0.0.1.
 
-Every check must succeed, except those probing an optional feature docs/hr-sources.md lists
-as unsupported -- each allowed here with its reason. A new failure, or an allowed one that
-starts to pass, fails the test (the list must stay honest).
+Every check must succeed: the optional features it probes (``POST /.search`` across resource
+types among them) are served. An optional feature dropped later must be listed in
+docs/hr-sources.md and allowed here, with its reason, as a skipped check.
 """
 
 from __future__ import annotations
@@ -15,16 +15,8 @@ from tests.hr_sources.conftest import TOKEN
 
 pytestmark = pytest.mark.hr_sources
 
-UNSUPPORTED = {
-    ("User", "search_with_attributes"): "POST /.search across all resource types is optional "
-    "(RFC 7644 §3.4.3) and no IdP uses it; /Users/.search and /Groups/.search are served",
-    ("Group", "search_with_attributes"): "same: root-level /.search answers 501",
-}
 
-
-def test_scim2_tester_passes_every_check_but_the_documented_optional_ones(
-    publisher: Any, bridge_store: Any
-) -> None:
+def test_scim2_tester_passes_every_check(publisher: Any, bridge_store: Any) -> None:
     """check_server over HTTP (scim2-client's httpx2 engine) with the bearer token."""
     from httpx2 import Client
     from scim2_client.engines.httpx2 import SyncSCIMClient
@@ -54,12 +46,11 @@ def test_scim2_tester_passes_every_check_but_the_documented_optional_ones(
     unexpected = [
         f"{r.resource_type} {r.title}: {r.status.name} {r.reason}"
         for r in results
-        if r.status != Status.SUCCESS and (r.resource_type, r.title) not in UNSUPPORTED
+        if r.status != Status.SUCCESS
     ]
     assert unexpected == []
-    allowed = {(r.resource_type, r.title) for r in results if r.status != Status.SUCCESS}
-    assert allowed == set(UNSUPPORTED), "an allowed failure now passes: drop it from UNSUPPORTED"
-    assert all(r.status == Status.SKIPPED for r in results if (r.resource_type, r.title) in allowed)
+    searched = [r for r in results if r.title == "search_with_attributes"]
+    assert {r.resource_type for r in searched} == {"User", "Group"}, "POST /.search was checked"
     # The checker's users reached chatsync as events that decode.
     from tests.hr_sources.conftest import decode
 

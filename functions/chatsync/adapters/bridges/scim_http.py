@@ -5,6 +5,7 @@
                                            &excludedAttributes=
     POST   /Users, /Groups                 201 + Location + ETag
     POST   /Users/.search, /Groups/.search the same query in a SearchRequest body
+    POST   /.search                        the same across Users and Groups (RFC 7644 §3.4.3)
     GET    /Users/{id}, /Groups/{id}       ETag; If-None-Match -> 304
     PUT    /Users/{id}, /Groups/{id}       If-Match honoured
     PATCH  /Users/{id}, /Groups/{id}       If-Match honoured
@@ -15,7 +16,8 @@ stripped, so the IdP's "base URL" is the function URL plus that prefix. Every re
 ``Authorization: Bearer <token>``; the token is compared with ``hmac.compare_digest`` and a
 miss is a 401 SCIM error with ``WWW-Authenticate: Bearer`` (RFC 7644 §2, RFC 6750 §3) before
 anything else is read. Errors are always the RFC 7644 §3.12 document with ``status`` as a
-string. A failure to publish is a 500 SCIM error: Okta and Entra retry those.
+string; a 405 names the allowed methods in ``Allow``. A failure to publish is a 500 SCIM error:
+Okta and Entra retry those.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from scim2_models import (
     Context,
@@ -68,9 +70,22 @@ def error_response(status: int, detail: str, scim_type: str | None = None) -> Re
     return scim_response(status, body, headers)
 
 
+class _MethodNotAllowed(SCIMException):
+    """405, with the methods the path does allow (RFC 9110 §15.5.6 asks for ``Allow``)."""
+
+    status = 405
+
+    def __init__(self, method: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(detail=f"{method} is not allowed here (allowed: {', '.join(allowed)})")
+        self.allowed = allowed
+
+
 def _from_exception(exc: SCIMException) -> Response:
     error: Error = exc.to_error()
-    return error_response(int(error.status or 400), str(error.detail or exc), error.scim_type)
+    response = error_response(int(error.status or 400), str(error.detail or exc), error.scim_type)
+    if isinstance(exc, _MethodNotAllowed):
+        response.headers["Allow"] = ", ".join(exc.allowed)
+    return response
 
 
 class ScimApp:
@@ -153,10 +168,8 @@ class ScimApp:
             # RFC 7644 §3.7 and §3.11: an unsupported /Bulk or /Me is a 501.
             raise NotImplementedException(detail=f"/{segments[0]} is not supported here")
         if head == _SEARCH and len(segments) == 1:
-            raise NotImplementedException(
-                detail="POST /.search across resource types is not supported; "
-                "search /Users/.search or /Groups/.search"
-            )
+            _allow(method, ("POST",))
+            return self._search(None, request, base, _search_request(request))
         kind = _KINDS.get(head)
         if kind is None or len(segments) > 2:
             raise NotFoundException(detail=f"{request.path}: no SCIM endpoint here")
@@ -168,7 +181,7 @@ class ScimApp:
         target = segments[1]
         if target == _SEARCH:
             _allow(method, ("POST",))
-            return self._search(kind, request, base, _json(request))
+            return self._search(kind, request, base, _search_request(request))
         _allow(method, ("GET", "PUT", "PATCH", "DELETE"))
         if_match = request.headers.get("If-Match")
         if method == "GET":
@@ -199,17 +212,21 @@ class ScimApp:
         location = str(rendered.body.get("meta", {}).get("location", ""))
         return scim_response(201, rendered.body, {"ETag": rendered.etag, "Location": location})
 
-    def _search(self, kind: Kind, request: Request, base: str, params: dict[str, Any]) -> Response:
-        body = self._service.search(
-            kind,
-            base_url=base,
-            filter_text=_text(params, "filter"),
-            start_index=_integer(params, "startIndex", 1) or 1,
-            count=_integer(params, "count", None),
-            attributes=_listing(params, "attributes"),
-            excluded=_listing(params, "excludedAttributes"),
-        )
-        return scim_response(200, body)
+    def _search(
+        self, kind: Kind | None, request: Request, base: str, params: dict[str, Any]
+    ) -> Response:
+        """One resource type's search, or with no *kind* the root's across every type."""
+        query: dict[str, Any] = {
+            "base_url": base,
+            "filter_text": _text(params, "filter"),
+            "start_index": _integer(params, "startIndex", 1) or 1,
+            "count": _integer(params, "count", None),
+            "attributes": _listing(params, "attributes"),
+            "excluded": _listing(params, "excludedAttributes"),
+        }
+        if kind is None:
+            return scim_response(200, self._service.search_all(**query))
+        return scim_response(200, self._service.search(kind, **query))
 
     def _discovery(self, head: str, rest: list[str], base: str) -> Response:
         if head == "serviceproviderconfig":
@@ -255,11 +272,7 @@ class ScimApp:
 
 def _allow(method: str, allowed: tuple[str, ...]) -> None:
     if method not in allowed:
-        raise SCIMException.from_error(
-            Error(
-                status=405, detail=f"{method} is not allowed here (allowed: {', '.join(allowed)})"
-            )
-        )
+        raise _MethodNotAllowed(method, allowed)
 
 
 def _json(request: Request) -> Any:
@@ -274,6 +287,24 @@ def _json(request: Request) -> Any:
         raise SCIMException.from_error(
             Error(status=400, scim_type="invalidSyntax", detail=f"request body: not JSON ({exc})")
         ) from None
+
+
+def _search_request(request: Request) -> dict[str, Any]:
+    """A ``.search`` body: a SearchRequest message (RFC 7644 §3.4.3), its ``schemas`` required."""
+    body = _json(request)
+    schemas = body.get("schemas") if isinstance(body, dict) else None
+    if not isinstance(schemas, list) or [str(s).casefold() for s in schemas] != [
+        scim_schema.SEARCH_REQUEST_SCHEMA.casefold()
+    ]:
+        raise SCIMException.from_error(
+            Error(
+                status=400,
+                scim_type="invalidSyntax",
+                detail=f"a .search body is a SearchRequest: "
+                f'"schemas": ["{scim_schema.SEARCH_REQUEST_SCHEMA}"]',
+            )
+        )
+    return cast(dict[str, Any], body)
 
 
 def _text(params: dict[str, Any], name: str) -> str | None:

@@ -1,5 +1,9 @@
 """The SCIM use cases: create, read, search, replace, patch and delete Users and Groups.
 
+Searches are per resource type (``/Users``, ``/Groups`` and their ``.search``) or across both
+(``POST /.search`` at the root, RFC 7644 §3.4.3): the root search runs each type's own
+filtering and pages the Users-then-Groups list.
+
 Every method validates with scim2-models (after ``scim_dialects`` rewrote the IdP habits),
 stores the resource, then lets ``announcing`` publish what changed for chatsync:
 
@@ -18,8 +22,8 @@ retry finds the stored state unchanged and announces against the unchanged ``Ann
 record, so nothing is lost and nothing is sent twice (see ``announcing``).
 
 Why it is long: the four verbs (create, replace, patch, delete) of two resource types share the
-same validate -> store -> announce steps and the same error mapping; split by resource, each
-half would repeat them.
+same validate -> store -> announce steps and the same error mapping, and the root search runs
+both types' filtering and paging; split by resource, each half would repeat them.
 """
 
 from __future__ import annotations
@@ -152,8 +156,64 @@ class ScimService:
         attributes: str | None = None,
         excluded: str | None = None,
     ) -> dict[str, Any]:
-        """A ListResponse (RFC 7644 §3.4.2): filtered, in creation order, 1-based pages."""
+        """One resource type's ListResponse: filtered, in creation order, 1-based pages."""
         matches = self._filtered(kind, filter_text, base_url)
+        return self._listed(
+            matches,
+            base_url,
+            start_index=start_index,
+            count=count,
+            attributes=attributes,
+            excluded=excluded,
+        )
+
+    def search_all(
+        self,
+        *,
+        base_url: str,
+        filter_text: str | None = None,
+        start_index: int = 1,
+        count: int | None = None,
+        attributes: str | None = None,
+        excluded: str | None = None,
+    ) -> dict[str, Any]:
+        """``POST /.search`` at the root (RFC 7644 §3.4.3): every resource type at once.
+
+        The filter is applied to each type as its own search would; an attribute a type does
+        not have matches nothing of it (RFC 7644 §3.4.2.1), so only a filter no type accepts is
+        ``invalidFilter``. Users come before Groups, each in creation order, and the pages and
+        ``totalResults`` run over the combined list."""
+        matches: list[StoredResource] = []
+        refused: list[InvalidFilterException] = []
+        for kind in ENDPOINTS:
+            try:
+                matches.extend(self._filtered(kind, filter_text, base_url))
+            except InvalidFilterException as exc:
+                refused.append(exc)
+        if len(refused) == len(ENDPOINTS):
+            raise refused[0]
+        if filter_text and len(matches) > MAX_FILTER_RESULTS:
+            raise _too_many()
+        return self._listed(
+            matches,
+            base_url,
+            start_index=start_index,
+            count=count,
+            attributes=attributes,
+            excluded=excluded,
+        )
+
+    def _listed(
+        self,
+        matches: list[StoredResource],
+        base_url: str,
+        *,
+        start_index: int,
+        count: int | None,
+        attributes: str | None,
+        excluded: str | None,
+    ) -> dict[str, Any]:
+        """One 1-based page of *matches* as a ListResponse (RFC 7644 §3.4.2)."""
         start = max(1, start_index)
         size = MAX_PAGE if count is None else max(0, min(count, MAX_PAGE))
         page = matches[start - 1 : start - 1 + size]
@@ -182,9 +242,7 @@ class ScimService:
             if expression.match(self._resource(stored, base_url)):
                 out.append(stored)
                 if len(out) > MAX_FILTER_RESULTS:
-                    raise SCIMException.from_error(
-                        Error(status=400, scim_type="tooMany", detail="filter: too many results")
-                    )
+                    raise _too_many()
         return out
 
     def _indexed_lookup(self, kind: Kind, node: object) -> list[StoredResource] | None:
@@ -500,6 +558,12 @@ def _dedupe_members(resource: Any) -> bool:
         return False
     resource.members = kept
     return True
+
+
+def _too_many() -> SCIMException:
+    return SCIMException.from_error(
+        Error(status=400, scim_type="tooMany", detail="filter: too many results")
+    )
 
 
 def _moment(text: str) -> datetime:
