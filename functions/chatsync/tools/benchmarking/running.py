@@ -97,6 +97,20 @@ class Counts:
         )
 
 
+def bench_settings(rules: Path, url: str) -> Any:
+    """Every benchmark pipeline's settings: the emulator at ``url``, its app token, memory."""
+    from chatsync.app.settings import Settings
+
+    return Settings(
+        rules_file=str(rules),
+        chat_endpoint=url,
+        directory_endpoint=url,
+        access_token="app",
+        state_backend="memory",
+        log_level="ERROR",
+    )
+
+
 def build_chatsync(
     rules: Path, url: str, *, time_scale: float, workers: int, burst_seconds: float = 1.0
 ) -> Any:
@@ -106,19 +120,12 @@ def build_chatsync(
     from chatsync.adapters.chat.ratelimit import Limits, RateLimitedChat
     from chatsync.adapters.store import MemoryStore
     from chatsync.app.logs import Logger
-    from chatsync.app.settings import Settings
     from chatsync.runtime import build_pipeline
 
-    settings = Settings(
-        rules_file=str(rules),
-        chat_endpoint=url,
-        directory_endpoint=url,
-        access_token="app",
-        state_backend="memory",
-        log_level="ERROR",
-    )
     pipeline = build_pipeline(
-        settings, log=Logger(level="ERROR", stream=io.StringIO()), store=MemoryStore()
+        bench_settings(rules, url),
+        log=Logger(level="ERROR", stream=io.StringIO()),
+        store=MemoryStore(),
     )
     limited = find_layer(pipeline.chat, RateLimitedChat)
     limited.limits = Limits(

@@ -81,19 +81,10 @@ def _instance(
 ) -> Any:
     """One function instance: the real pipeline at its own rates, sharing ``store``."""
     from chatsync.adapters.chat.ratelimit import Limits, RateLimitedChat
-    from chatsync.app.settings import Settings
     from chatsync.runtime import build_pipeline
-    from chatsync.tools.benchmarking.running import find_layer
+    from chatsync.tools.benchmarking.running import bench_settings, find_layer
 
-    settings = Settings(
-        rules_file=str(rules),
-        chat_endpoint=url,
-        directory_endpoint=url,
-        access_token="app",
-        state_backend="memory",
-        log_level="ERROR",
-    )
-    pipeline = build_pipeline(settings, log=_quiet(), store=store)
+    pipeline = build_pipeline(bench_settings(rules, url), log=_quiet(), store=store)
     pipeline.ruleset = ruleset
     find_layer(pipeline.chat, RateLimitedChat).limits = Limits(
         writes_per_minute=writes_per_minute,
