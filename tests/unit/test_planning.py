@@ -197,6 +197,34 @@ def test_an_incomplete_roster_only_touches_people_with_decisions() -> None:
     assert ops(plan(RULES, want(A, {"ana": "member"}), current)) == [("add", A, "ana", "member")]
 
 
+KEEPING = load_rules_text(
+    """\
+version: 1
+spaces:
+  - {id: auth, name: spaces/A, mode: authoritative, outsiders: keep}
+rules: []
+"""
+)
+
+
+def test_a_space_that_keeps_outsiders_removes_only_people_the_directory_knows() -> None:
+    """``outsiders: keep``: a member outside ``known`` (another organization, a deleted account)
+    is skipped with the reason; an insider no rule selects is still removed."""
+    current = {A: state(A, {"o": "owner", "guest": "member", "ex": "member"})}
+    result = plan(KEEPING, want(A, {"o": "owner", "ex": None}), current, known={e("o"), e("ex")})
+    assert ops(result) == [("remove", A, "ex")]
+    (kept,) = result.skipped
+    assert kept.email == e("guest") and "keeps outsiders" in kept.why
+
+
+def test_outsiders_are_removed_by_default_or_when_nobody_is_told_apart() -> None:
+    """The default policy removes outsiders; without ``known`` every member counts as known."""
+    current = {A: state(A, {"o": "owner", "guest": "member"})}
+    by_default = plan(RULES, want(A, {"o": "owner"}), current, known={e("o")})
+    untold = plan(KEEPING, want(A, {"o": "owner"}), current)
+    assert ops(by_default) == ops(untold) == [("remove", A, "guest")]
+
+
 def test_unmanaged_spaces_are_never_touched() -> None:
     """Decisions for a space the rules do not manage become skips."""
     other = model.SpaceName("spaces/Z")

@@ -206,6 +206,11 @@ R = "rules.yaml"
             "(did you mean 'additive'?)",
         ),
         (
+            HEAD.replace("mode: additive}", "mode: additive, outsiders: kept}") + "rules: []\n",
+            "rules.yaml: spaces[1].outsiders: 'kept' is not one of remove, keep "
+            "(did you mean 'keep'?)",
+        ),
+        (
             HEAD + "rules: []\nprotected: [boss]\n",
             "rules.yaml: protected[0]: 'boss' is not an email",
         ),

@@ -125,7 +125,7 @@ def survey(
             if decision.space in wanted and decision.role is not None:
                 wanted[decision.space].append(decision.email)
     the_plan = replace(
-        planning.plan(ruleset, decisions, current),
+        planning.plan(ruleset, decisions, current, known=frozenset(p.email for p in people)),
         unreachable=tuple(
             broken.found(exc, space, sorted(wanted[space])) for space, exc in refused.items()
         ),

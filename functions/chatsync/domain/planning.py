@@ -17,7 +17,7 @@ Guarantees:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from chatsync.domain import model
@@ -174,8 +174,14 @@ def plan(
     ruleset: Ruleset,
     decisions: Iterable[model.Decision],
     current: Mapping[model.SpaceName, SpaceState],
+    *,
+    known: Collection[model.Email] | None = None,
 ) -> Plan:
-    """The operations that turn *current* into what *decisions* want, safely ordered."""
+    """The operations that turn *current* into what *decisions* want, safely ordered.
+
+    ``known``: everyone the Directory knows (the full reconcile passes it). A member outside it
+    (another organization's user, a deleted account) in a space whose ``outsiders`` is ``keep``
+    is left as they are; None: nobody is told apart (person events read one person)."""
     wanted: dict[model.SpaceName, dict[model.Email, model.Decision]] = {}
     skipped: list[Skipped] = []
     managed = {space.name: space for space in ruleset.spaces}
@@ -197,7 +203,9 @@ def plan(
                 if d.role is not None and not d.protected
             ]
             continue
-        ops, skips = _plan_space(ruleset, managed[name].mode == "additive", space_wanted, state)
+        space = managed[name]
+        keep = None if known is None or space.outsiders != "keep" else known
+        ops, skips = _plan_space(ruleset, space.mode == "additive", space_wanted, state, keep)
         operations += ops
         skipped += skips
     return Plan(tuple(operations), tuple(sorted(skipped, key=lambda s: (s.space, s.email, s.why))))
@@ -208,7 +216,9 @@ def _plan_space(
     additive: bool,
     wanted: Mapping[model.Email, model.Decision],
     state: SpaceState,
+    insiders: Collection[model.Email] | None = None,
 ) -> tuple[list[Operation], list[Skipped]]:
+    """``insiders``: when given, members outside it are kept (the space keeps outsiders)."""
     space = state.space
     people = set(wanted) | (set(state.members) if state.complete else set())
     adds: list[AddMember] = []
@@ -231,6 +241,16 @@ def _plan_space(
                 )
             continue
         if target == current:
+            continue
+        if decision is None and insiders is not None and email not in insiders:
+            skipped.append(
+                Skipped(
+                    space,
+                    email,
+                    f"not in the Directory (another organization's user or a deleted account): "
+                    f"kept, the space keeps outsiders; would have {_change(current, target)}",
+                )
+            )
             continue
         if (decision is not None and decision.protected) or email in ruleset.protected:
             skipped.append(

@@ -30,7 +30,8 @@ API_ROLES = {role.api: role for role in model.Role}
 MODES = ("authoritative", "additive")
 OPERATORS = ("equals", "in", "regex", "prefix")
 TOP_KEYS = ("version", "spaces", "protected", "rules", "safety", "facts")
-SPACE_KEYS = ("id", "name", "mode", "description")
+SPACE_KEYS = ("id", "name", "mode", "description", "outsiders")
+OUTSIDERS = ("remove", "keep")
 RULE_KEYS = ("id", "description", "spaces", "role", "when", "unless")
 COMBINATORS = ("all", "any", "not", "group", "everyone")
 SAFETY_COUNTS = (
@@ -206,10 +207,21 @@ class _Reader:
             description = entry.get("description") or ""
             if not isinstance(description, str):
                 raise self.fail(f"{path}.description", "expected a string")
+            outsiders = entry.get("outsiders", "remove")
+            if outsiders not in OUTSIDERS:
+                raise self.fail(
+                    f"{path}.outsiders",
+                    f"{_show(outsiders)} is not one of {', '.join(OUTSIDERS)}"
+                    f"{_suggest(outsiders, OUTSIDERS)}",
+                )
             self.handles[handle] = name
             spaces.append(
                 schema.Space(
-                    id=handle, name=name, mode=cast(schema.Mode, mode), description=description
+                    id=handle,
+                    name=name,
+                    mode=cast(schema.Mode, mode),
+                    description=description,
+                    outsiders=cast(schema.Outsiders, outsiders),
                 )
             )
         return tuple(sorted(spaces, key=lambda s: s.name))

@@ -17,6 +17,7 @@ from chatsync.domain import model
 from chatsync.domain.facts import Policy as FactsPolicy
 
 Mode = Literal["authoritative", "additive"]
+Outsiders = Literal["remove", "keep"]
 Operator = Literal["equals", "in", "regex", "prefix"]
 
 STRING_ATTRIBUTES = (
@@ -90,6 +91,9 @@ class Space:
     mode: Mode
     """``authoritative``: converge fully; ``additive``: never remove or demote (inactive aside)."""
     description: str = ""
+    outsiders: Outsiders = "remove"
+    """Members the Directory does not know (people of other organizations, deleted accounts):
+    ``remove`` them like anyone no rule selects, or ``keep`` them as they are."""
 
 
 @dataclass(frozen=True, slots=True)
