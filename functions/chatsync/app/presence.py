@@ -89,8 +89,10 @@ class Presence:
         roles = _with_roles(self.above_member, dict.fromkeys(spaces))
         return Presence(self.present | spaces, self.checked - spaces, roles)
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"present": sorted(self.present), "checked": sorted(self.checked)}
+    def to_dict(self, *, checked: list[str] | None = None) -> dict[str, Any]:
+        """The stored form; ``checked``: that list already sorted (``documents`` shares one)."""
+        listed = sorted(self.checked) if checked is None else checked
+        out: dict[str, Any] = {"present": sorted(self.present), "checked": listed}
         if self.above_member is not None:
             out["roles"] = {s: r.value for s, r in sorted(self.above_member.items())}
         return out
@@ -151,7 +153,7 @@ def documents(seen: Mapping[Email, Presence]) -> dict[str, dict[str, Any]]:
         checked = lists.get(known.checked)
         if checked is None:
             checked = lists[known.checked] = sorted(known.checked)
-        out[email] = known.to_dict() | {"checked": checked}
+        out[email] = known.to_dict(checked=checked)
     return out
 
 
