@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -183,13 +182,13 @@ class DirectoryClient:
         self.page_retry: Callable[[Callable[[], Any]], Any] = _no_retry
         """Runs one page request; ``app.retrying.RetryingDirectory`` sets its retry loop here."""
         self.calls = 0
-        self._local = threading.local()
 
     def _execute(self, method: str, build: Callable[[Any], Any], *, call: str) -> Any:
-        """Build a request on the service holding ``method``'s credentials and send it."""
+        """Build a request on ``method``'s collection (``users``, ``groups``, ``members``, with
+        ``method``'s credentials) and send it."""
         self.calls += 1
         try:
-            return execute(build(self._collections(method)), method=method, call=call)
+            return execute(build(self._services.collection(method)), method=method, call=call)
         except (errors.EndpointError, errors.CredentialsRefused):
             raise  # a setting to fix, not the Directory being down
         except errors.RetryableError as error:
@@ -199,20 +198,11 @@ class DirectoryClient:
                 raise errors.PersonNotFound(f"{call}: not in the Directory") from error
             raise
 
-    def _collections(self, method: str) -> _Collections:
-        """This thread's service for ``method``'s credentials, its collections built once."""
-        service = self._services.service(method)
-        cache: dict[int, _Collections] = self._local.__dict__.setdefault("collections", {})
-        found = cache.get(id(service))
-        if found is None:
-            found = cache[id(service)] = _Collections(service)
-        return found
-
     def first_user(self) -> Email | None:
         """One user of the customer (users.list, one result): proves Directory access."""
         body = self._execute(
             "directory.users.list",
-            lambda service: service.users().list(customer=self._customer, maxResults=1),
+            lambda users: users.list(customer=self._customer, maxResults=1),
             call=f"directory users.list customer={self._customer}",
         )
         users = [u for u in body.get("users") or () if isinstance(u, dict)]
@@ -223,7 +213,7 @@ class DirectoryClient:
         with ``groups=False``, none: one ``users.get`` and no ``groups.list``."""
         user = self._execute(
             "directory.users.get",
-            lambda service: service.users().get(userKey=key, projection="full"),
+            lambda users: users.get(userKey=key, projection="full"),
             call=f"directory users.get {key}",
         )
         primary = str(user.get("primaryEmail", key))
@@ -265,7 +255,7 @@ class DirectoryClient:
         people = []
         for user in self._pages(
             "directory.users.list",
-            lambda service, token: service.users().list(
+            lambda users, token: users.list(
                 customer=self._customer, maxResults=500, projection="full", **_token(token)
             ),
             "users",
@@ -282,7 +272,7 @@ class DirectoryClient:
         found = []
         for group in self._pages(
             "directory.groups.list",
-            lambda service, token: service.groups().list(
+            lambda groups, token: groups.list(
                 customer=self._customer, maxResults=200, **_token(token)
             ),
             "groups",
@@ -298,7 +288,7 @@ class DirectoryClient:
         users = set()
         for member in self._pages(
             "directory.members.list",
-            lambda service, token: service.members().list(
+            lambda members, token: members.list(
                 groupKey=group, includeDerivedMembership=True, maxResults=200, **_token(token)
             ),
             "members",
@@ -329,41 +319,16 @@ class DirectoryClient:
                 return
 
 
-class _Collections:
-    """``users()``, ``groups()`` and ``members()`` of one service, each built once: googleapiclient
-    builds a resource's method table on every such call (about 2 ms each, as in the Chat
-    adapter)."""
-
-    def __init__(self, service: Any) -> None:
-        self._service = service
-        self._built: dict[str, Any] = {}
-
-    def _get(self, name: str) -> Any:
-        found = self._built.get(name)
-        if found is None:
-            found = self._built[name] = getattr(self._service, name)()
-        return found
-
-    def users(self) -> Any:
-        return self._get("users")
-
-    def groups(self) -> Any:
-        return self._get("groups")
-
-    def members(self) -> Any:
-        return self._get("members")
-
-
 def _no_retry(call: Callable[[], Any]) -> Any:
     return call()
 
 
-def _groups_of(key: str, service: Any, token: str | None) -> Any:
-    return service.groups().list(userKey=key, maxResults=200, **_token(token))
+def _groups_of(key: str, groups: Any, token: str | None) -> Any:
+    return groups.list(userKey=key, maxResults=200, **_token(token))
 
 
-def _at(request: Callable[[Any, str | None], Any], token: str | None, service: Any) -> Any:
-    return request(service, token)
+def _at(request: Callable[[Any, str | None], Any], token: str | None, collection: Any) -> Any:
+    return request(collection, token)
 
 
 def _token(token: str | None) -> dict[str, str]:

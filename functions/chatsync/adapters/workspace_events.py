@@ -37,7 +37,7 @@ class WorkspaceEvents:
         )
 
     def _subscriptions(self, method: str) -> Any:
-        return self._services.service(method).subscriptions()
+        return self._services.collection(method)
 
     def find(self, space: SpaceName) -> list[dict[str, Any]]:
         """Live subscriptions for the space's membership events."""

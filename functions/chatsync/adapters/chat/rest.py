@@ -23,7 +23,6 @@ raises ``InvalidResourceName`` and nothing is sent.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -147,7 +146,6 @@ class RestChatMembers:
             "chat", "v1", credentials, endpoint=endpoint, timeout=timeout
         )
         self._admin = admin
-        self._local = threading.local()
         self._ids: dict[str, Email] = {}
         self._resolve_fallback = resolve
         self.page_gate: Callable[[SpaceName], None] = _open_gate
@@ -155,26 +153,6 @@ class RestChatMembers:
         there for read quota, so a 100-page roster is paced page by page, not sent at once."""
 
     # -- plumbing -----------------------------------------------------------------------------
-    def _resources(self, method: str) -> tuple[Any, Any]:
-        """``(spaces, members)`` of this thread's service for ``method``'s credentials.
-
-        googleapiclient builds a resource's method table on every ``spaces()`` and ``members()``
-        call (about 2 ms each): they are built once per thread and credential set.
-        """
-        service = self._services.service(method)
-        cache: dict[int, tuple[Any, Any]] = self._local.__dict__.setdefault("resources", {})
-        found = cache.get(id(service))
-        if found is None:
-            spaces = service.spaces()
-            found = cache[id(service)] = (spaces, spaces.members())
-        return found
-
-    def _spaces(self, method: str) -> Any:
-        return self._resources(method)[0]
-
-    def _members(self, method: str) -> Any:
-        return self._resources(method)[1]
-
     def _execute(self, request: Any, *, method: str, call: str, space: str) -> Any:
         try:
             return execute(request, method=method, call=call)
@@ -202,7 +180,7 @@ class RestChatMembers:
         checked_space(space)
         method = "chat.spaces.get"
         body = self._execute(
-            self._spaces(method).get(name=space, **self._admin_kw()),
+            self._services.collection(method).get(name=space, **self._admin_kw()),
             method=method,
             call=f"spaces.get {space}",
             space=space,
@@ -218,7 +196,7 @@ class RestChatMembers:
         checked_user(email)
         name = f"{space}/members/{quote(email, safe='@.+-_')}"
         method = "chat.spaces.members.get"
-        request = self._members(method).get(name=name, **self._admin_kw())
+        request = self._services.collection(method).get(name=name, **self._admin_kw())
         try:
             body = execute(request, method=method, call=f"spaces.members.get {name}")
         except errors.ChatApiError as error:
@@ -254,7 +232,9 @@ class RestChatMembers:
         while True:
             if token:
                 self.page_gate(space)
-            request = self._members(method).list(**kw, **({"pageToken": token} if token else {}))
+            request = self._services.collection(method).list(
+                **kw, **({"pageToken": token} if token else {})
+            )
             body = self._execute(
                 request, method=method, call=f"spaces.members.list {space}", space=space
             )
@@ -268,7 +248,9 @@ class RestChatMembers:
         body = {"member": {"name": checked_user(email), "type": "HUMAN"}}
         checked_space(space)
         method = "chat.spaces.members.create"
-        request = self._members(method).create(parent=space, body=body, **self._admin_kw())
+        request = self._services.collection(method).create(
+            parent=space, body=body, **self._admin_kw()
+        )
         try:
             created = execute(request, method=method, call=f"spaces.members.create {space} {email}")
         except errors.ChatApiError as error:
@@ -287,7 +269,7 @@ class RestChatMembers:
     def set_role(self, membership: Membership, role: Role) -> Membership:
         checked_member_name(membership.name)
         method = "chat.spaces.members.patch"
-        request = self._members(method).patch(
+        request = self._services.collection(method).patch(
             name=membership.name, updateMask="role", body={"role": role.api}, **self._admin_kw()
         )
         body = self._execute(
@@ -301,7 +283,7 @@ class RestChatMembers:
     def remove_member(self, membership: Membership) -> None:
         checked_member_name(membership.name)
         method = "chat.spaces.members.delete"
-        request = self._members(method).delete(name=membership.name, **self._admin_kw())
+        request = self._services.collection(method).delete(name=membership.name, **self._admin_kw())
         try:
             execute(request, method=method, call=f"spaces.members.delete {membership.name}")
         except errors.ChatApiError as error:
