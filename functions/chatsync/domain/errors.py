@@ -131,38 +131,34 @@ class SpaceUnreachable(ChatPermissionDenied):
         self.space = space
 
 
-class ChatRateLimited(ChatApiError, RetryableError):
+class ChatRetryable(ChatApiError, RetryableError):
+    """A Chat answer worth trying again; ``delay``: the seconds Chat asked to wait, if any."""
+
+    default_status = 503
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        reason: str = "",
+        body: str = "",
+        delay: float | None = None,
+        space: str = "",
+    ) -> None:
+        status = self.default_status if status is None else status
+        ChatApiError.__init__(self, message, status=status, reason=reason, body=body, space=space)
+        self.delay = delay
+
+
+class ChatRateLimited(ChatRetryable):
     """429 RESOURCE_EXHAUSTED."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int = 429,
-        reason: str = "",
-        body: str = "",
-        delay: float | None = None,
-        space: str = "",
-    ) -> None:
-        ChatApiError.__init__(self, message, status=status, reason=reason, body=body, space=space)
-        self.delay = delay
+    default_status = 429
 
 
-class ChatUnavailable(ChatApiError, RetryableError):
+class ChatUnavailable(ChatRetryable):
     """5xx, timeouts and connection failures."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int = 503,
-        reason: str = "",
-        body: str = "",
-        delay: float | None = None,
-        space: str = "",
-    ) -> None:
-        ChatApiError.__init__(self, message, status=status, reason=reason, body=body, space=space)
-        self.delay = delay
 
 
 class DirectoryUnavailable(RetryableError):
