@@ -42,12 +42,15 @@ def register(sub: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chatsync.adapters.store import open_store
     from chatsync.domain import errors, holding
-    from chatsync.domain.rules import load_rules
     from chatsync.runtime import build_pipeline
     from chatsync.tools import applying
-    from chatsync.tools.commands.common import announce, locate, settings_from
+    from chatsync.tools.commands.common import (
+        announce,
+        locate,
+        settings_from,
+        state_and_rules,
+    )
     from chatsync.tools.commands.reconcile import logger
     from chatsync.tools.terminal import Terminal
 
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if not reading:
         announce(term, settings, located)
     if reading:  # the state and the rules only: no credentials, no Chat call
-        store, ruleset = open_store(settings), load_rules(settings.rules_file)
+        store, ruleset = state_and_rules(settings)
     else:
         pipeline = build_pipeline(settings, log=logger(args))
         store, ruleset = pipeline.store, pipeline.ruleset

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from chatsync.domain.errors import ConfigError
 
 if TYPE_CHECKING:
+    from chatsync.app.ports import StateStore
     from chatsync.app.settings import Settings
+    from chatsync.domain.rules.schema import Ruleset
     from chatsync.tools.locating import Located
     from chatsync.tools.terminal import Terminal
 
@@ -130,3 +132,12 @@ def announce(term: Terminal, settings: Settings, located: Located) -> None:
     elif settings.state_backend == "firestore":
         database = settings.firestore_database
         term.note(f"state: Firestore database {database} (CHATSYNC_STATE_BACKEND)")
+
+
+def state_and_rules(settings: Settings) -> tuple[StateStore, Ruleset]:
+    """The state store and the rules alone, for commands that only read what is recorded: no
+    credentials are built and nothing is sent to Chat."""
+    from chatsync.adapters.store import open_store
+    from chatsync.domain.rules import load_rules
+
+    return open_store(settings), load_rules(settings.rules_file)

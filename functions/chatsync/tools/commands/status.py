@@ -17,7 +17,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from chatsync.tools.commands.common import add_connection_flags, settings_from
+from chatsync.tools.commands.common import add_connection_flags, settings_from, state_and_rules
 from chatsync.tools.commands.subcommands import Subcommands, help_text
 
 
@@ -45,17 +45,15 @@ def register(sub: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     import time
 
-    from chatsync.adapters.store import open_store
     from chatsync.app import status
     from chatsync.app.logs import Logger
-    from chatsync.domain.rules import load_rules
     from chatsync.runtime import build_pipeline
 
     settings = settings_from(args, state="optional")
     notifier: Any = None
     events: Any = None
     if args.offline:  # the store and the rules only: no credentials needed
-        store, ruleset = open_store(settings), load_rules(settings.rules_file)
+        store, ruleset = state_and_rules(settings)
     else:
         pipeline = build_pipeline(settings, log=Logger(stream=sys.stderr, level="ERROR"))
         store, ruleset = pipeline.store, pipeline.ruleset
