@@ -232,7 +232,8 @@ def status_in(
 
 
 def check_runs(deps: Deps, *, log: Logger, origin: str | None = None) -> list[work_runs.RunStatus]:
-    """Every unfinished run (of ``origin``, if given); each stalled one logged at ERROR."""
+    """Every unfinished run (of ``origin``, if given); each stalled one logged at ERROR at every
+    tick and posted to the admin space once (``notifying.work_run_stalled``)."""
     now = deps.clock()
     found = []
     listed = deps.store.get_doc(records.WORK_OPEN, "runs") or {}

@@ -129,7 +129,7 @@ def error_unmanageable(deps: Deps, exc: errors.ChatApiError, *, log: Logger) -> 
 
 
 def work_run_stalled(deps: Deps, state: work_runs.RunStatus, *, log: Logger) -> str | None:
-    """A fanned-out run without progress: once per run, whichever tick or command reports it."""
+    """A fanned-out run without progress: once per run, whichever tick reports it first."""
     return _guarded(
         deps,
         log,
